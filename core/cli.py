@@ -1,0 +1,168 @@
+"""`python -m core size|import|...`: the engine from a shell, so a sales engineer can script a quote."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from core.errors import SizerError
+from core.frontier import Limits, Query
+from core.importers import RunLabels
+from core.sizing import Sizing, size
+from core.table import benchmark_dir, load_paths
+from core.traffic import Traffic, TrafficInputs, derive, direct
+
+JSON_FIELDS = ("gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms", "itl_ms", "prompts_per_s_per_server",
+               "servers_exact", "servers", "instances", "gpus", "point", "provenance")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise SizerError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m core", description="LLM inference sizing from benchmark data.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("size", help="servers needed for a traffic within latency limits")
+    s.add_argument("--data", action="append", type=Path, help="benchmark file or folder (repeatable)")
+    s.add_argument("--model", required=True)
+    s.add_argument("--gpu", action="append", default=[], help="GPU filter (repeatable)")
+    s.add_argument("--tp", action="append", type=int, default=[], help="TP filter (repeatable)")
+    s.add_argument("--precision", action="append", default=[], help="precision filter (repeatable)")
+    s.add_argument("--isl", type=int, required=True, help="input tokens per request")
+    s.add_argument("--osl", type=int, required=True, help="output tokens per request")
+    s.add_argument("--ttft-ms", type=float)
+    s.add_argument("--e2e-ms", type=float)
+    s.add_argument("--itl-ms", type=float)
+    s.add_argument("--min-tok-per-s-per-user", type=float)
+    s.add_argument("--stat", default="avg", choices=["avg", "p50", "p90", "p95", "p99"])
+    s.add_argument("--peak-rps", type=float)
+    s.add_argument("--calls-per-year", type=float)
+    s.add_argument("--minutes-per-call", type=float)
+    s.add_argument("--rag-calls-per-minute", type=float)
+    s.add_argument("--llm-requests-per-rag-call", type=float)
+    s.add_argument("--peak-factor", type=float)
+    s.add_argument("--interpolate", action="store_true", help="also points interpolated to the exact limit")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+
+    i = sub.add_parser("import", help="normalise benchmark files into the canonical table")
+    i.add_argument("paths", nargs="+", type=Path)
+    i.add_argument("--out", type=Path, required=True)
+    _label_args(i)
+    return parser
+
+
+def _label_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--gpu")
+    p.add_argument("--tp", type=int)
+    p.add_argument("--precision")
+    p.add_argument("--model")
+    p.add_argument("--engine")
+    p.add_argument("--concurrency", type=float)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return {"size": _size, "import": _import}[args.command](args)
+    except SizerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _traffic(args: argparse.Namespace) -> Traffic:
+    business = ("calls_per_year", "minutes_per_call", "rag_calls_per_minute", "llm_requests_per_rag_call", "peak_factor")
+    given = [n for n in business if getattr(args, n) is not None]
+    if args.peak_rps is not None:
+        if given:
+            raise SizerError("give either --peak-rps or the call-centre assumptions, not both")
+        return direct(args.peak_rps)
+    if len(given) != len(business):
+        missing = ", ".join("--" + n.replace("_", "-") for n in business if n not in given)
+        raise SizerError(f"give --peak-rps, or all of the call-centre assumptions (missing {missing})")
+    return derive(TrafficInputs(**{n: getattr(args, n) for n in business}))
+
+
+def _size(args: argparse.Namespace) -> int:
+    traffic = _traffic(args)
+    limits = Limits(args.ttft_ms, args.e2e_ms, args.itl_ms, args.min_tok_per_s_per_user, args.stat)
+    query = Query(args.model, args.isl, args.osl, limits, tuple(args.gpu), tuple(args.tp), tuple(args.precision),
+                  args.interpolate)
+    loaded = load_paths(args.data or [benchmark_dir()])
+    result = size(loaded.table, query, traffic)
+    print(json.dumps(to_json(result), indent=2) if args.json else to_text(result))
+    return 0
+
+
+def options_records(result: Sizing) -> list[dict[str, object]]:
+    """The ranked options as plain records, latencies at the statistic the limits use."""
+    stat = result.query.limits.stat
+    records = []
+    for _, row in result.options.iterrows():
+        record = {
+            "gpu": row["gpu"], "tp": int(row["tp"]), "precision": row["precision"],
+            "concurrency": _clean(row["load"]), "ttft_ms": _clean(row[f"ttft_ms_{stat}"]),
+            "e2e_ms": _clean(row[f"e2e_ms_{stat}"]), "itl_ms": _clean(row[f"itl_ms_{stat}"]),
+            "prompts_per_s_per_server": _clean(row["prompts_per_s_per_server"]),
+            "servers_exact": _clean(row["servers_exact"]), "servers": int(row["servers"]),
+            "instances": int(row["instances"]), "gpus": int(row["gpus"]), "point": row["point"],
+            "provenance": row["provenance"],
+        }
+        records.append(record)
+    return records
+
+
+def to_json(result: Sizing) -> dict[str, object]:
+    out: dict[str, object] = {
+        "avg_rps": result.traffic.avg_req_per_s,
+        "peak_rps": result.traffic.peak_req_per_s,
+        "model": result.frontier.model,
+        "limits": result.query.limits.describe(),
+        "options": options_records(result),
+    }
+    if result.frontier.nearest_miss is not None:
+        out["nearest_miss"] = result.frontier.nearest_miss.describe()
+    return out
+
+
+def to_text(result: Sizing) -> str:
+    lines = ["Traffic:", *("  " + s for s in result.traffic.steps()), ""]
+    q = result.query
+    lines.append(f"{result.frontier.model}, {q.isl} in / {q.osl} out tokens, {q.limits.describe()}:")
+    if result.options.empty:
+        miss = result.frontier.nearest_miss
+        lines.append("  nothing meets the limits" + (f"; {miss.describe()}" if miss else ""))
+        return "\n".join(lines)
+    table = pd.DataFrame(options_records(result))
+    if (table["provenance"] == "modeled").any():
+        lines.append("  (rows marked modeled are performance-model estimates, not measurements)")
+    lines.append(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+    return "\n".join(lines)
+
+
+def _import(args: argparse.Namespace) -> int:
+    labels = RunLabels(args.model, args.gpu, args.tp, args.precision, args.engine, args.concurrency)
+    loaded = load_paths(args.paths, labels)
+    loaded.table.to_csv(args.out, index=False)
+    print(f"wrote {len(loaded.table)} rows to {args.out}")
+    for row in loaded.dropped:
+        print(f"dropped: {row}", file=sys.stderr)
+    return 0
+
+
+def _clean(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None

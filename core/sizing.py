@@ -1,0 +1,61 @@
+"""From an operating point and peak traffic to servers, instances and GPUs, ranked."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.errors import SizerError
+from core.frontier import Frontier, Query, search
+from core.traffic import Traffic
+
+HOURS_PER_MONTH = 730
+EPS = 1e-9  # keep 5.0000000001 from becoming 6 servers
+
+
+@dataclass
+class Sizing:
+    """The ranked options for one query and traffic, best first."""
+
+    options: pd.DataFrame
+    frontier: Frontier
+    traffic: Traffic
+    query: Query
+
+    @property
+    def best(self) -> pd.Series | None:
+        return None if self.options.empty else self.options.iloc[0]
+
+
+def size(table: pd.DataFrame, query: Query, traffic: Traffic,
+         usd_per_gpu_hour: dict[str, float] | None = None) -> Sizing:
+    """Search the frontier, then size every configuration for the peak and rank by whole, then exact servers."""
+    frontier = search(table, query)
+    return Sizing(size_points(frontier.points, traffic.peak_req_per_s, usd_per_gpu_hour), frontier, traffic, query)
+
+
+def size_points(points: pd.DataFrame, peak_req_per_s: float,
+                usd_per_gpu_hour: dict[str, float] | None = None) -> pd.DataFrame:
+    """servers = peak ÷ prompts/s per server (the course's formula); instances and GPUs from per-instance req/s."""
+    if not (isinstance(peak_req_per_s, (int, float)) and math.isfinite(peak_req_per_s) and peak_req_per_s > 0):
+        raise SizerError(f"peak req/s must be a positive number; got {peak_req_per_s!r}")
+    out = points.copy()
+    if out.empty:
+        return out.assign(servers_exact=[], servers=[], instances=[], gpus=[], servers_packed=[], usd_per_hour=[])
+    node = out["node_gpus"].to_numpy(dtype="float64")
+    gpi = out["gpus_per_instance"].to_numpy(dtype="float64")
+    out["servers_exact"] = peak_req_per_s / out["prompts_per_s_per_server"].to_numpy(dtype="float64")
+    out["servers"] = np.ceil(out["servers_exact"] - EPS).astype("int64")
+    out["instances"] = np.ceil(peak_req_per_s / out["req_per_s"].to_numpy(dtype="float64") - EPS).astype("int64")
+    out["gpus"] = (out["instances"] * gpi).astype("int64")
+    per_server = np.floor(node / gpi)
+    packed = np.where(per_server >= 1, np.ceil(out["instances"] / np.maximum(per_server, 1)),
+                      np.ceil(out["gpus"] / node))
+    out["servers_packed"] = packed.astype("int64")
+    prices = out["gpu"].map(usd_per_gpu_hour or {}).astype("float64")
+    out["usd_per_hour"] = out["servers_packed"] * node * prices
+    out["usd_per_month"] = out["usd_per_hour"] * HOURS_PER_MONTH
+    return out.sort_values(["servers", "servers_exact", "gpus"], kind="stable").reset_index(drop=True)

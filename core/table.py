@@ -1,0 +1,133 @@
+"""Turn imported rows into the table the app searches: repeated runs averaged, Little's law checked, derived columns."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from core.importers import DroppedRow, RunLabels, read_path
+from core.schema import (
+    COLUMNS,
+    CURVE_COLUMNS,
+    DEFAULT_NODE_GPUS,
+    KEY_COLUMNS,
+    LITTLE_TOLERANCE,
+    TEXT_COLUMNS,
+    conform,
+)
+
+DATA_DIR_ENV = "SIZER_DATA_DIR"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_BENCHMARK_DIR = PROJECT_DIR / "data" / "benchmarks"
+
+RUN_KEY = (*KEY_COLUMNS, "concurrency", "request_rate", "provenance")
+
+
+@dataclass
+class LoadedData:
+    """The searchable table plus everything a user should know about how it was built."""
+
+    table: pd.DataFrame
+    dropped: list[DroppedRow] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def benchmark_dir() -> Path:
+    """The folder the app and CLI load at start: $SIZER_DATA_DIR, else data/benchmarks."""
+    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_BENCHMARK_DIR)
+
+
+def load_paths(paths: list[Path], labels: RunLabels | None = None) -> LoadedData:
+    """Read files and folders into one prepared table (measured rows win over modeled ones)."""
+    tables, dropped, files = [], [], []
+    for path in paths:
+        result = read_path(path, labels, base=path.parent)
+        tables.append(result.table)
+        dropped.extend(result.dropped)
+        files.extend(sorted(set(result.table["source"].dropna())))
+    raw = pd.concat(tables, ignore_index=True) if tables else conform(pd.DataFrame())
+    return LoadedData(prepare(raw), dropped, files)
+
+
+def prepare(raw: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFrame:
+    """Average repeated runs, prefer measured curves, check Little's law and add the course's derived columns."""
+    table = prefer_measured(average_runs(conform(raw)))
+    return add_derived(table, node_gpus)
+
+
+def average_runs(df: pd.DataFrame) -> pd.DataFrame:
+    """Runs of the same configuration and load (nim.csv has every concurrency-5 point twice) become one row."""
+    if df.empty:
+        return df
+    keys = list(RUN_KEY)
+    numeric = [c for c in COLUMNS if c not in TEXT_COLUMNS and c not in keys and c != "runs"]
+    grouped = df.groupby(keys, dropna=False, sort=False)
+    out = grouped[numeric].mean()
+    out["runs"] = grouped["runs"].sum()
+    out["source"] = grouped["source"].agg(lambda s: "; ".join(dict.fromkeys(s.dropna())))
+    return conform(out.reset_index())
+
+
+def prefer_measured(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop modeled rows for any configuration that measured data covers."""
+    if df.empty or not (df["provenance"] == "modeled").any():
+        return df
+    config = ["model", "gpu", "tp", "precision", "isl", "osl"]
+    measured = df.loc[df["provenance"] == "measured", config].drop_duplicates()
+    norm = _normalised_keys
+    covered = df[config].pipe(norm).isin(set(measured.pipe(norm)))
+    keep = (df["provenance"] == "measured") | ~covered
+    return df[keep.to_numpy()].reset_index(drop=True)
+
+
+def _normalised_keys(frame: pd.DataFrame) -> pd.Series:
+    from core.names import normalise
+
+    parts = [frame[c].astype(str).map(normalise) if c in ("model", "gpu", "precision") else frame[c].astype(str)
+             for c in frame.columns]
+    return pd.Series(["|".join(p) for p in zip(*parts)], index=frame.index)
+
+
+def add_derived(df: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFrame:
+    """The course's derived columns (per GPU, per 8-GPU server, per user) and the Little's-law check."""
+    out = df.copy()
+    gpus = out["gpus_per_instance"].astype("float64")
+    out["req_per_s_per_gpu"] = out["req_per_s"] / gpus
+    out["out_tok_per_s_per_gpu"] = out["out_tok_per_s"] / gpus
+    out["prompts_per_s_per_server"] = out["req_per_s_per_gpu"] * node_gpus
+    out["out_tok_per_s_per_server"] = out["out_tok_per_s_per_gpu"] * node_gpus
+    out["tok_per_s_per_user"] = 1000.0 / out["itl_ms_avg"]
+    out["concurrency_per_server"] = out["concurrency"] / gpus * node_gpus
+    out["ttft_share"] = out["ttft_ms_avg"] / out["e2e_ms_avg"]
+    in_flight = out["req_per_s"] * out["e2e_ms_avg"] / 1000.0
+    out["littles_law_ratio"] = in_flight / out["concurrency"]
+    off = (out["littles_law_ratio"] - 1.0).abs() > LITTLE_TOLERANCE
+    out["littles_law_flag"] = off.fillna(False).to_numpy(dtype=bool) & (out["load_mode"] == "concurrency").to_numpy()
+    out["node_gpus"] = node_gpus
+    out["load"] = out["concurrency"].where(out["load_mode"] == "concurrency", out["request_rate"])
+    out["curve_id"] = out.groupby(list(CURVE_COLUMNS), dropna=False, sort=False).ngroup()
+    return out.sort_values(["curve_id", "load"], kind="stable").reset_index(drop=True)
+
+
+def flagged_runs(table: pd.DataFrame) -> pd.DataFrame:
+    """Runs whose concurrency differs from req/s × mean e2e latency by more than the tolerance."""
+    cols = ["source", "model", "gpu", "tp", "precision", "isl", "osl", "concurrency", "req_per_s", "e2e_ms_avg",
+            "littles_law_ratio"]
+    return table.loc[table["littles_law_flag"], cols].reset_index(drop=True)
+
+
+def summary(table: pd.DataFrame) -> dict[str, object]:
+    """What is loaded, in a few counts a user can check."""
+    return {
+        "rows": len(table),
+        "models": sorted(table["model"].dropna().unique()),
+        "gpus": sorted(table["gpu"].dropna().unique()),
+        "provenance": table["provenance"].value_counts().to_dict(),
+        "flagged": int(table["littles_law_flag"].sum()) if "littles_law_flag" in table else 0,
+    }
+
+
+
