@@ -94,74 +94,79 @@ class Frontier:
     notes: list[str] = field(default_factory=list)
 
 
-def select(table: pd.DataFrame, query: Query) -> tuple[pd.DataFrame, str]:
-    """Rows of the query's model, lengths and filters; unknown names and lengths are errors that list what exists."""
+def select(table: pd.DataFrame, query: Query) -> tuple[np.ndarray, str]:
+    """Mask of the query's model, lengths and filters; unknown names and lengths are errors that list what exists."""
     if table.empty:
         raise SizerError("no benchmark data is loaded")
     model = match_name(query.model, table["model"].dropna().unique(), "model")
-    rows = table[table["model"] == model]
-    pairs = rows[["isl", "osl"]].drop_duplicates().sort_values(["isl", "osl"])
-    rows = rows[(rows["isl"] == query.isl) & (rows["osl"] == query.osl)]
-    if rows.empty:
-        listing = ", ".join(f"{i}/{o}" for i, o in pairs.itertuples(index=False))
+    of_model = table["model"].to_numpy() == model
+    isl, osl = table["isl"].to_numpy(dtype="float64"), table["osl"].to_numpy(dtype="float64")
+    mask = of_model & (isl == query.isl) & (osl == query.osl)
+    if not mask.any():
+        pairs = sorted({(int(i), int(o)) for i, o in zip(isl[of_model], osl[of_model])})
+        listing = ", ".join(f"{i}/{o}" for i, o in pairs)
         raise SizerError(f"{model} has no data at {query.isl} in / {query.osl} out tokens; available in/out: {listing}")
     if query.gpus:
         names = [match_name(g, table["gpu"].dropna().unique(), "GPU") for g in query.gpus]
-        rows = rows[rows["gpu"].isin(names)]
+        mask &= table["gpu"].isin(names).to_numpy()
     if query.tps:
-        rows = rows[rows["tp"].isin(query.tps)]
+        mask &= table["tp"].isin(query.tps).to_numpy(dtype=bool)
     if query.precisions:
-        wanted = {p.lower() for p in query.precisions}
-        rows = rows[rows["precision"].str.lower().isin(wanted)]
-    if rows.empty:
+        mask &= table["precision"].str.lower().isin({p.lower() for p in query.precisions}).to_numpy(dtype=bool)
+    if not mask.any():
         raise SizerError(f"the GPU/TP/precision filters leave no {model} data at {query.isl}/{query.osl}")
-    return rows, model
+    return mask, model
 
 
 def search(table: pd.DataFrame, query: Query) -> Frontier:
     """Measured points that meet every limit (and, if asked, points interpolated to the limit); the best per curve."""
     checks = query.limits.checks()
-    rows, model = select(table, query)
-    notes = _missing_stat_notes(rows, checks)
-    meets = _meets(rows, checks)
-    candidates = rows[meets].assign(point="measured")
+    mask, model = select(table, query)
+    values = {col: table[col].to_numpy(dtype="float64", na_value=np.nan) for col, _ in checks}
+    meets = mask.copy()
+    for col, limit in checks:
+        meets &= values[col] <= limit  # NaN never meets
+    notes = _missing_stat_notes(table, mask, values)
+    candidates = [_best_measured(table, meets)]
     if query.interpolate:
-        candidates = pd.concat([candidates, _interpolated(rows, meets, checks)], ignore_index=True)
-    if candidates.empty:
-        return Frontier(candidates, model, _nearest_miss(rows, checks), notes)
-    best = (candidates.sort_values(["prompts_per_s_per_server", "point"], ascending=[False, True], kind="stable")
+        candidates.append(_interpolated(table, mask, meets, checks, values))
+    points = pd.concat([c for c in candidates if not c.empty] or candidates[:1], ignore_index=True)
+    if points.empty:
+        return Frontier(points, model, _nearest_miss(table[mask], checks), notes)
+    best = (points.sort_values(["prompts_per_s_per_server", "point"], ascending=[False, True], kind="stable")
             .drop_duplicates("curve_id").reset_index(drop=True))
     return Frontier(best, model, None, notes)
 
 
-def _meets(rows: pd.DataFrame, checks: list[tuple[str, float]]) -> np.ndarray:
-    ok = np.ones(len(rows), dtype=bool)
-    for col, limit in checks:
-        ok &= rows[col].to_numpy(dtype="float64", na_value=np.nan) <= limit  # NaN never meets
-    return ok
+def _best_measured(table: pd.DataFrame, meets: np.ndarray) -> pd.DataFrame:
+    """Per curve, the meeting row with the most prompts/s per server, found without copying the other rows."""
+    idx = np.flatnonzero(meets)
+    curve = table["curve_id"].to_numpy()[idx]
+    pps = table["prompts_per_s_per_server"].to_numpy(dtype="float64")[idx]
+    order = np.lexsort((-pps, curve))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = curve[order][1:] != curve[order][:-1]
+    return table.iloc[idx[order[first]]].assign(point="measured")
 
 
-def _interpolated(rows: pd.DataFrame, meets: np.ndarray, checks: list[tuple[str, float]]) -> pd.DataFrame:
+def _interpolated(table: pd.DataFrame, mask: np.ndarray, meets: np.ndarray, checks: list[tuple[str, float]],
+                  values: dict[str, np.ndarray]) -> pd.DataFrame:
     """Between the last load that meets and the next that fails: the point where the first limit is reached."""
-    curve = rows["curve_id"].to_numpy()
-    same_curve = np.zeros(len(rows), dtype=bool)
-    same_curve[:-1] = curve[:-1] == curve[1:]
-    fails_next = np.zeros(len(rows), dtype=bool)
-    fails_next[:-1] = ~meets[1:]
-    at = np.flatnonzero(meets & same_curve & fails_next)
+    curve = table["curve_id"].to_numpy()
+    step = np.zeros(len(table), dtype=bool)
+    step[:-1] = (curve[:-1] == curve[1:]) & mask[:-1] & ~meets[1:]
+    at = np.flatnonzero(meets & step)
     if at.size == 0:
-        return rows.iloc[0:0].assign(point="interpolated")
+        return table.iloc[0:0].assign(point="interpolated")
     fraction = np.ones(at.size)
     for col, limit in checks:
-        m = rows[col].to_numpy(dtype="float64", na_value=np.nan)
-        lo, hi = m[at], m[at + 1]
-        crossing = hi > limit
+        lo, hi = values[col][at], values[col][at + 1]
         with np.errstate(divide="ignore", invalid="ignore"):
-            f = np.where(crossing, (limit - lo) / (hi - lo), 1.0)
+            f = np.where(hi > limit, (limit - lo) / (hi - lo), 1.0)
         fraction = np.fmin(fraction, np.where(np.isfinite(f), f, 0.0))
     fraction = np.clip(fraction, 0.0, 1.0)
-    out = rows.iloc[at].copy()
-    nxt = rows.iloc[at + 1]
+    out = table.iloc[at].copy()
+    nxt = table.iloc[at + 1]
     for col in INTERPOLATED:
         a = out[col].to_numpy(dtype="float64", na_value=np.nan)
         b = nxt[col].to_numpy(dtype="float64", na_value=np.nan)
@@ -180,12 +185,13 @@ def _nearest_miss(rows: pd.DataFrame, checks: list[tuple[str, float]]) -> Neares
                        {c: float(row[c]) for c, _ in checks}, dict(checks))
 
 
-def _missing_stat_notes(rows: pd.DataFrame, checks: list[tuple[str, float]]) -> list[str]:
+def _missing_stat_notes(table: pd.DataFrame, mask: np.ndarray, values: dict[str, np.ndarray]) -> list[str]:
     notes = []
-    for col, _ in checks:
-        lacking = rows.loc[rows[col].isna(), ["gpu", "tp", "precision"]].drop_duplicates()
-        for gpu, tp, precision in lacking.itertuples(index=False):
-            notes.append(f"{gpu} TP{tp} {precision}: the data has no {col}, so it cannot be checked against that limit")
+    for col, column_values in values.items():
+        lacking = mask & np.isnan(column_values)
+        if lacking.any():
+            for gpu, tp, precision in table.loc[lacking, ["gpu", "tp", "precision"]].drop_duplicates().itertuples(index=False):
+                notes.append(f"{gpu} TP{tp} {precision}: the data has no {col}, so it cannot be checked against that limit")
     return notes
 
 
