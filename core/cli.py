@@ -59,6 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", type=Path)
     i.add_argument("--out", type=Path, required=True)
     _label_args(i)
+
+    c = sub.add_parser("calibrate", help="fit the performance model to measured sweeps and report its error")
+    c.add_argument("--data", action="append", type=Path, required=True, help="measured benchmark file or folder")
+    c.add_argument("--out", type=Path, help="calibration file to write (default: data/calibration.json)")
+
+    p = sub.add_parser("predict", help="modeled metrics for every configuration found in a benchmark file")
+    p.add_argument("--like", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+
+    g = sub.add_parser("generate", help="rebuild the embedded default data from the calibrated model")
+    g.add_argument("--out", type=Path, help="CSV to write (default: data/benchmarks/modeled_default.csv)")
     return parser
 
 
@@ -74,7 +85,9 @@ def _label_args(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"size": _size, "import": _import}[args.command](args)
+        commands = {"size": _size, "import": _import, "calibrate": _calibrate, "predict": _predict,
+                    "generate": _generate}
+        return commands[args.command](args)
     except SizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -160,6 +173,41 @@ def _import(args: argparse.Namespace) -> int:
     print(f"wrote {len(loaded.table)} rows to {args.out}")
     for row in loaded.dropped:
         print(f"dropped: {row}", file=sys.stderr)
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from core import calibration
+
+    loaded = load_paths(args.data)
+    report = calibration.calibrate(loaded.table, ", ".join(p.name for p in args.data))
+    if args.out:
+        calibration.write(report, args.out)
+    else:
+        calibration.write(report)
+    print(calibration.report_text(report))
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from core.perfmodel import predict_like
+
+    loaded = load_paths([args.like])
+    modeled, problems = predict_like(loaded.table)
+    modeled.to_csv(args.out, index=False)
+    print(f"wrote {len(modeled)} modeled rows for {len(loaded.table)} measured ones to {args.out}")
+    for problem in problems:
+        print(f"not modeled: {problem}", file=sys.stderr)
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from core import defaults
+
+    table, skipped = defaults.generate()
+    defaults.write(table, args.out or defaults.DEFAULT_TABLE)
+    print(f"wrote {len(table)} modeled rows to {args.out or defaults.DEFAULT_TABLE}; {len(skipped)} configurations "
+          "do not fit and were left out")
     return 0
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import SizerError
-from core.names import match_name
+from core.names import match_key
 
 STATS = ("avg", "p50", "p90", "p95", "p99")
 # Columns carried from a measured point to an interpolated one (linear in the load between the two points).
@@ -98,8 +98,8 @@ def select(table: pd.DataFrame, query: Query) -> tuple[np.ndarray, str]:
     """Mask of the query's model, lengths and filters; unknown names and lengths are errors that list what exists."""
     if table.empty:
         raise SizerError("no benchmark data is loaded")
-    model = match_name(query.model, table["model"].dropna().unique(), "model")
-    of_model = table["model"].to_numpy() == model
+    model = _match_key(table, "model", query.model)
+    of_model = table["model_key"].to_numpy() == model
     isl, osl = table["isl"].to_numpy(dtype="float64"), table["osl"].to_numpy(dtype="float64")
     mask = of_model & (isl == query.isl) & (osl == query.osl)
     if not mask.any():
@@ -107,8 +107,8 @@ def select(table: pd.DataFrame, query: Query) -> tuple[np.ndarray, str]:
         listing = ", ".join(f"{i}/{o}" for i, o in pairs)
         raise SizerError(f"{model} has no data at {query.isl} in / {query.osl} out tokens; available in/out: {listing}")
     if query.gpus:
-        names = [match_name(g, table["gpu"].dropna().unique(), "GPU") for g in query.gpus]
-        mask &= table["gpu"].isin(names).to_numpy()
+        keys = [_match_key(table, "gpu", g) for g in query.gpus]
+        mask &= table["gpu_key"].isin(keys).to_numpy()
     if query.tps:
         mask &= table["tp"].isin(query.tps).to_numpy(dtype=bool)
     if query.precisions:
@@ -116,6 +116,13 @@ def select(table: pd.DataFrame, query: Query) -> tuple[np.ndarray, str]:
     if not mask.any():
         raise SizerError(f"the GPU/TP/precision filters leave no {model} data at {query.isl}/{query.osl}")
     return mask, model
+
+
+def _match_key(table: pd.DataFrame, column: str, query: str) -> str:
+    """Match against the data's spellings and the catalog's names alike; return the catalog key."""
+    pairs = table[[column, f"{column}_key"]].drop_duplicates()
+    key_of = dict(zip(pairs[column], pairs[f"{column}_key"])) | dict(zip(pairs[f"{column}_key"], pairs[f"{column}_key"]))
+    return match_key(query, key_of, "GPU" if column == "gpu" else column)
 
 
 def search(table: pd.DataFrame, query: Query) -> Frontier:

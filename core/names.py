@@ -16,14 +16,17 @@ def normalise(name: str) -> str:
 def match_name(query: str, available: Iterable[str], what: str) -> str:
     """The one available name equal to, or else uniquely containing, the query; otherwise an error listing them."""
     names = sorted(set(available))
+    return match_key(query, {n: n for n in names}, what)
+
+
+def match_key(query: str, key_of: dict[str, str], what: str) -> str:
+    """Like match_name, but several spellings of one thing (H100_80GB_HBM3, H100 SXM) are not ambiguous."""
     wanted = normalise(query)
-    exact = [n for n in names if normalise(n) == wanted]
-    if len(exact) == 1:
-        return exact[0]
-    found = [n for n in names if wanted and wanted in normalise(n)]
-    if len(found) == 1:
-        return found[0]
-    listing = ", ".join(names) or "(none loaded)"
-    if found:
-        raise SizerError(f"{what} '{query}' is ambiguous: it matches {', '.join(found)}")
+    for found in ([n for n in key_of if normalise(n) == wanted], [n for n in key_of if wanted and wanted in normalise(n)]):
+        keys = sorted({key_of[n] for n in found})
+        if len(keys) == 1:
+            return keys[0]
+        if keys:
+            raise SizerError(f"{what} '{query}' is ambiguous: it matches {', '.join(keys)}")
+    listing = ", ".join(sorted(key_of)) or "(none loaded)"
     raise SizerError(f"unknown {what} '{query}'; available: {listing}")

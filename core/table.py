@@ -54,7 +54,7 @@ def load_paths(paths: list[Path], labels: RunLabels | None = None) -> LoadedData
 
 def prepare(raw: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFrame:
     """Average repeated runs, prefer measured curves, check Little's law and add the course's derived columns."""
-    table = prefer_measured(average_runs(conform(raw)))
+    table = prefer_measured(add_keys(average_runs(conform(raw))))
     return add_derived(table, node_gpus)
 
 
@@ -71,24 +71,32 @@ def average_runs(df: pd.DataFrame) -> pd.DataFrame:
     return conform(out.reset_index())
 
 
+def add_keys(df: pd.DataFrame) -> pd.DataFrame:
+    """model_key and gpu_key: the catalog's name where it knows the data's spelling (H100_80GB_HBM3 is H100 SXM)."""
+    from core import catalog
+
+    out = df.copy()
+    for column, resolve in (("model", catalog.resolve_model), ("gpu", catalog.resolve_gpu)):
+        keys = {n: (entry.name if (entry := resolve(n)) else n) for n in out[column].dropna().unique()}
+        out[f"{column}_key"] = out[column].map(keys)
+    return out
+
+
 def prefer_measured(df: pd.DataFrame) -> pd.DataFrame:
-    """Drop modeled rows for any configuration that measured data covers."""
+    """Drop modeled rows for any configuration that measured data covers (names compared through the catalog)."""
     if df.empty or not (df["provenance"] == "modeled").any():
         return df
-    config = ["model", "gpu", "tp", "precision", "isl", "osl"]
-    measured = df.loc[df["provenance"] == "measured", config].drop_duplicates()
-    norm = _normalised_keys
-    covered = df[config].pipe(norm).isin(set(measured.pipe(norm)))
-    keep = (df["provenance"] == "measured") | ~covered
-    return df[keep.to_numpy()].reset_index(drop=True)
+    config = _config_keys(df)
+    measured = set(config[(df["provenance"] == "measured").to_numpy()])
+    keep = (df["provenance"] == "measured").to_numpy() | ~config.isin(measured).to_numpy()
+    return df[keep].reset_index(drop=True)
 
 
-def _normalised_keys(frame: pd.DataFrame) -> pd.Series:
-    from core.names import normalise
-
-    parts = [frame[c].astype(str).map(normalise) if c in ("model", "gpu", "precision") else frame[c].astype(str)
-             for c in frame.columns]
-    return pd.Series(["|".join(p) for p in zip(*parts)], index=frame.index)
+def _config_keys(df: pd.DataFrame) -> pd.Series:
+    """One text key per (model, GPU, TP, precision, lengths); BF16 and FP16 count as one precision."""
+    precision = df["precision"].str.lower().replace({"bf16": "fp16"})
+    parts = [df["model_key"], df["gpu_key"], df["tp"].astype(str), precision, df["isl"].astype(str), df["osl"].astype(str)]
+    return pd.Series(["|".join(p) for p in zip(*parts)], index=df.index)
 
 
 def add_derived(df: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFrame:
