@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,12 +13,10 @@ import pandas as pd
 from core.errors import SizerError
 from core.frontier import Limits, Query
 from core.importers import RunLabels
+from core.quote import options_records, to_json
 from core.sizing import Sizing, size
 from core.table import benchmark_dir, load_paths
 from core.traffic import Traffic, TrafficInputs, derive, direct
-
-JSON_FIELDS = ("gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms", "itl_ms", "prompts_per_s_per_server",
-               "servers_exact", "servers", "instances", "gpus", "point", "provenance")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -120,37 +117,6 @@ def _size(args: argparse.Namespace) -> int:
     return 0
 
 
-def options_records(result: Sizing) -> list[dict[str, object]]:
-    """The ranked options as plain records, latencies at the statistic the limits use."""
-    stat = result.query.limits.stat
-    records = []
-    for _, row in result.options.iterrows():
-        record = {
-            "gpu": row["gpu"], "tp": int(row["tp"]), "precision": row["precision"],
-            "concurrency": _clean(row["load"]), "ttft_ms": _clean(row[f"ttft_ms_{stat}"]),
-            "e2e_ms": _clean(row[f"e2e_ms_{stat}"]), "itl_ms": _clean(row[f"itl_ms_{stat}"]),
-            "prompts_per_s_per_server": _clean(row["prompts_per_s_per_server"]),
-            "servers_exact": _clean(row["servers_exact"]), "servers": int(row["servers"]),
-            "instances": int(row["instances"]), "gpus": int(row["gpus"]), "point": row["point"],
-            "provenance": row["provenance"],
-        }
-        records.append(record)
-    return records
-
-
-def to_json(result: Sizing) -> dict[str, object]:
-    out: dict[str, object] = {
-        "avg_rps": result.traffic.avg_req_per_s,
-        "peak_rps": result.traffic.peak_req_per_s,
-        "model": result.frontier.model,
-        "limits": result.query.limits.describe(),
-        "options": options_records(result),
-    }
-    if result.frontier.nearest_miss is not None:
-        out["nearest_miss"] = result.frontier.nearest_miss.describe()
-    return out
-
-
 def to_text(result: Sizing) -> str:
     lines = ["Traffic:", *("  " + s for s in result.traffic.steps()), ""]
     q = result.query
@@ -161,7 +127,9 @@ def to_text(result: Sizing) -> str:
         return "\n".join(lines)
     table = pd.DataFrame(options_records(result))
     if (table["provenance"] == "modeled").any():
-        lines.append("  (rows marked modeled are performance-model estimates, not measurements)")
+        from core.perfmodel import accuracy_note
+
+        lines.append(f"  rows marked modeled are {accuracy_note()}")
     lines.append(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     return "\n".join(lines)
 
@@ -209,8 +177,3 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"wrote {len(table)} modeled rows to {args.out or defaults.DEFAULT_TABLE}; {len(skipped)} configurations "
           "do not fit and were left out")
     return 0
-
-
-def _clean(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else None

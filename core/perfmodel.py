@@ -194,6 +194,19 @@ def _allreduce_s(cfg: Config, p: Params, message_bytes: float | np.ndarray) -> f
     return p.allreduce_latency_us * 1e-6 + 2 * (cfg.tp - 1) / cfg.tp * message_bytes / link
 
 
+def accuracy_note(path: Path = CALIBRATION_FILE) -> str:
+    """The calibration's honest error, in one line, for every place that shows modeled numbers."""
+    if not path.exists():
+        return "model estimates (not calibrated)"
+    report = json.loads(path.read_text())
+    e = report["errors"]
+    return (f"model estimates, calibrated on {report['points']} measured points ({report['source']}); median error "
+            f"req/s {e['req_per_s']['median_pct']:g} %, inter-token {e['itl_ms_avg']['median_pct']:g} %, "
+            f"end-to-end {e['e2e_ms_avg']['median_pct']:g} %, TTFT {e['ttft_ms_avg']['median_pct']:g} % "
+            f"(90th percentile {e['req_per_s']['p90_pct']:g} / {e['itl_ms_avg']['p90_pct']:g} / "
+            f"{e['e2e_ms_avg']['p90_pct']:g} / {e['ttft_ms_avg']['p90_pct']:g} %)")
+
+
 def predict_like(table: pd.DataFrame, params: Params | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Modeled rows for every (model, gpu, tp, precision, isl, osl, concurrency) in a table, named as it names them."""
     p = params or Params.load()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -59,3 +59,17 @@ def size_points(points: pd.DataFrame, peak_req_per_s: float,
     out["usd_per_hour"] = out["servers_packed"] * node * prices
     out["usd_per_month"] = out["usd_per_hour"] * HOURS_PER_MONTH
     return out.sort_values(["servers", "servers_exact", "gpus"], kind="stable").reset_index(drop=True)
+
+
+def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits_ms: list[float],
+                     metric: str = "ttft_ms") -> pd.DataFrame:
+    """Best whole and exact servers at each latency limit: what loosening the limit saves."""
+    rows = []
+    for limit in limits_ms:
+        at = replace(query, limits=replace(query.limits, **{metric: float(limit)}))
+        best = size(table, at, traffic).best
+        if best is not None:
+            rows.append({"limit_ms": float(limit), "servers_exact": float(best["servers_exact"]),
+                         "servers": int(best["servers"]),
+                         "label": f"{best['gpu']} · TP{best['tp']} · {best['precision']} @ {best['load']:g}"})
+    return pd.DataFrame(rows, columns=["limit_ms", "servers_exact", "servers", "label"])

@@ -131,8 +131,8 @@ def summary(table: pd.DataFrame) -> dict[str, object]:
     """What is loaded, in a few counts a user can check."""
     return {
         "rows": len(table),
-        "models": sorted(table["model"].dropna().unique()),
-        "gpus": sorted(table["gpu"].dropna().unique()),
+        "models": sorted(table["model_key"].dropna().unique()),
+        "gpus": sorted(table["gpu_key"].dropna().unique()),
         "provenance": table["provenance"].value_counts().to_dict(),
         "flagged": int(table["littles_law_flag"].sum()) if "littles_law_flag" in table else 0,
     }

@@ -1,0 +1,105 @@
+"""Altair chart specifications (plain data, testable without a server): the course's plots and the cost of latency."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+LABELS = {
+    "ttft_ms_avg": "Time to first token, avg (ms)", "ttft_ms_p95": "Time to first token, p95 (ms)",
+    "itl_ms_avg": "Inter-token latency, avg (ms)", "itl_ms_p95": "Inter-token latency, p95 (ms)",
+    "e2e_ms_avg": "End-to-end latency, avg (ms)", "e2e_ms_p95": "End-to-end latency, p95 (ms)",
+    "out_tok_per_s": "Output tokens/s per instance", "req_per_s": "Prompts/s per instance",
+    "prompts_per_s_per_server": "Prompts/s per 8 GPUs", "tok_per_s_per_user": "Tokens/s per user",
+    "out_tok_per_s_per_server": "Output tokens/s per 8 GPUs", "ttft_share": "TTFT share of end-to-end latency",
+    "concurrency": "Concurrency", "concurrency_per_server": "Concurrency per 8 GPUs",
+}
+X_METRICS = ("ttft_ms_avg", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_p95", "itl_ms_p95", "e2e_ms_p95")
+Y_METRICS = ("out_tok_per_s", "req_per_s", "prompts_per_s_per_server", "tok_per_s_per_user",
+             "out_tok_per_s_per_server", "ttft_share")
+TOOLTIP = [("label", "Configuration"), ("tp", "TP"), ("concurrency", "Concurrency"),
+           ("concurrency_per_server", "Concurrency per 8 GPUs"), ("isl", "Input tokens"), ("osl", "Output tokens"),
+           ("ttft_ms_avg", "TTFT avg (ms)"), ("itl_ms_avg", "ITL avg (ms)"), ("e2e_ms_avg", "E2E avg (ms)"),
+           ("prompts_per_s_per_server", "Prompts/s per 8 GPUs"), ("model", "Model"), ("provenance", "Source")]
+
+
+def curve_label(df: pd.DataFrame, by: tuple[str, ...] = ("gpu", "tp", "precision")) -> pd.Series:
+    """A short legend name per row, e.g. 'H100 SXM · TP1 · fp8 (modeled)'."""
+    parts = []
+    for col in by:
+        text = df[col].astype(str)
+        if col == "tp":
+            text = "TP" + text
+        elif col == "isl":
+            text = df["isl"].astype(str) + " in → " + df["osl"].astype(str) + " out"
+        parts.append(text)
+    label = parts[0]
+    for part in parts[1:]:
+        label = label + " · " + part
+    modeled = df["provenance"].eq("modeled")
+    return label.where(~modeled, label + " (modeled)")
+
+
+def frontier(curves: pd.DataFrame, x: str, y: str, limit_ms: float | None = None,
+             chosen: pd.DataFrame | None = None, title: str = "") -> alt.LayerChart:
+    """Latency (log x) against throughput, one line per configuration, points ordered by concurrency."""
+    data = curves.sort_values(["label", "load"])[[c for c in {*dict(TOOLTIP), x, y, "label", "load"} if c in curves]]
+    base = alt.Chart(data).encode(
+        x=alt.X(f"{x}:Q", title=LABELS.get(x, x), scale=alt.Scale(type="log")),
+        y=alt.Y(f"{y}:Q", title=LABELS.get(y, y)),
+        color=alt.Color("label:N", title="Configuration", legend=alt.Legend(orient="right", labelLimit=280)),
+        order="load:Q",
+        tooltip=[alt.Tooltip(f"{c}:{'N' if c in ('label', 'model', 'provenance') else 'Q'}", title=t,
+                             format="" if c in ("label", "model", "provenance", "tp", "isl", "osl") else ",.1f")
+                 for c, t in TOOLTIP if c in data],
+    )
+    layers: list[alt.Chart] = []
+    if limit_ms is not None:
+        lo = float(data[x].min()) if not data.empty else limit_ms / 10
+        band = pd.DataFrame({"x0": [min(lo, limit_ms) * 0.8], "x1": [limit_ms]})
+        layers.append(alt.Chart(band).mark_rect(opacity=0.08, color="#2e7d32").encode(x="x0:Q", x2="x1:Q"))
+        layers.append(alt.Chart(pd.DataFrame({"x": [limit_ms]})).mark_rule(strokeDash=[6, 4], color="#c62828",
+                                                                            size=2).encode(x="x:Q"))
+    layers += [base.mark_line(opacity=0.8), base.mark_circle(size=60, opacity=0.85)]
+    if chosen is not None and not chosen.empty:
+        picks = chosen[[c for c in {x, y, "label"} if c in chosen]]
+        layers.append(alt.Chart(picks).mark_point(shape="diamond", size=260, filled=False, strokeWidth=3,
+                                                  color="black").encode(x=f"{x}:Q", y=f"{y}:Q",
+                                                                        tooltip=[alt.Tooltip("label:N", title="Chosen")]))
+    return alt.layer(*layers).properties(title=title, height=460)
+
+
+def cost_of_latency(steps: pd.DataFrame, chosen_limit_ms: float | None = None) -> alt.LayerChart:
+    """Servers needed as the TTFT (or end-to-end) limit loosens: the course's 4.8 servers at ~220 ms vs 2.8 at ~500."""
+    base = alt.Chart(steps).encode(
+        x=alt.X("limit_ms:Q", title="Latency limit (ms)", scale=alt.Scale(type="log")),
+        tooltip=[alt.Tooltip("limit_ms:Q", title="Limit (ms)", format=",.0f"),
+                 alt.Tooltip("servers_exact:Q", title="Servers (exact)", format=",.2f"),
+                 alt.Tooltip("servers:Q", title="Servers (whole)"), alt.Tooltip("label:N", title="Best configuration")],
+    )
+    layers = [
+        base.mark_line(interpolate="step-after", color="#1565c0", size=3).encode(y=alt.Y("servers:Q", title="Servers")),
+        base.mark_line(strokeDash=[4, 3], color="#64b5f6").encode(y="servers_exact:Q"),
+        base.mark_circle(size=40, color="#1565c0").encode(y="servers:Q"),
+    ]
+    if chosen_limit_ms is not None:
+        layers.append(alt.Chart(pd.DataFrame({"x": [chosen_limit_ms]})).mark_rule(color="#c62828", strokeDash=[6, 4])
+                      .encode(x="x:Q"))
+    return alt.layer(*layers).properties(height=320)
+
+
+def modeled_vs_measured(both: pd.DataFrame, metric: str) -> alt.LayerChart:
+    """Each measured point against the model's estimate, log-log, with the line of perfect agreement."""
+    data = both[[metric, f"{metric}_modeled", "gpu", "tp", "precision", "concurrency", "isl", "osl"]].dropna()
+    lo = float(min(data[metric].min(), data[f"{metric}_modeled"].min()))
+    hi = float(max(data[metric].max(), data[f"{metric}_modeled"].max()))
+    scale = alt.Scale(type="log", domain=[lo, hi])
+    points = alt.Chart(data).mark_circle(size=35, opacity=0.6).encode(
+        x=alt.X(f"{metric}:Q", title=f"Measured: {LABELS.get(metric, metric)}", scale=scale),
+        y=alt.Y(f"{metric}_modeled:Q", title="Modeled", scale=scale),
+        color=alt.Color("gpu:N", title="GPU"),
+        tooltip=["gpu", "tp", "precision", "isl", "osl", "concurrency",
+                 alt.Tooltip(f"{metric}:Q", format=",.2f"), alt.Tooltip(f"{metric}_modeled:Q", format=",.2f")],
+    )
+    line = alt.Chart(pd.DataFrame({"v": [lo, hi]})).mark_line(color="gray", strokeDash=[4, 4]).encode(x="v:Q", y="v:Q")
+    return alt.layer(line, points).properties(height=360)

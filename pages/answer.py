@@ -1,0 +1,55 @@
+"""Landing page: the answer at a glance, the scenario in words, and a quote to send."""
+
+import streamlit as st
+
+from core import quote
+from ui import data, nav, scenario, view
+
+nav.ensure_router("answer")
+st.title("How many servers?")
+loaded = data.current()
+sc = scenario.current()
+if not view.problems(sc):
+    result = view.sizing(loaded, sc)
+    if result is not None:
+        best = result.best
+        if best is None:
+            view.nothing_meets(result)
+        else:
+            st.subheader(quote.headline(result))
+            cols = st.columns(5)
+            cols[0].metric("Servers (whole)", f"{int(best['servers'])}",
+                           help="8-GPU servers, rounded up from the exact figure")
+            cols[1].metric("Servers (exact)", f"{best['servers_exact']:.2f}",
+                           help="Peak req/s ÷ prompts/s per server, as the NVIDIA sizing course computes it")
+            cols[2].metric("GPUs", f"{int(best['gpus'])}", help="Instances × GPUs per instance")
+            cols[3].metric("Instances", f"{int(best['instances'])}", help="Model copies: peak ÷ req/s per instance")
+            cost = best["usd_per_month"]
+            cols[4].metric("Rental cost / month", f"${cost:,.0f}" if cost == cost else "n/a",
+                           help="Whole servers × 8 GPUs × the catalog's price per GPU-hour (see Data page) × 730 h")
+            st.markdown(scenario.describe(sc))
+            kind = ("**measured** benchmark data" if best["provenance"] == "measured"
+                    else "the **performance model** (an estimate; see the What-if page for its error)")
+            where = ("interpolated to your limit between two benchmarked concurrencies" if best["point"] == "interpolated"
+                     else "a benchmarked concurrency level")
+            st.info(f"Operating point: concurrency {best['load']:g} per instance ({where}), "
+                    f"{best['prompts_per_s_per_server']:.2f} prompts/s per 8 GPUs, TTFT "
+                    f"{best['ttft_ms_' + sc.query.limits.stat]:,.0f} ms ({sc.query.limits.stat}). Source: {kind}.",
+                    icon=":material/info:")
+            others = view.options_frame(result).iloc[1:6]
+            if not others.empty:
+                st.markdown("**Runners-up**")
+                st.dataframe(others, column_config=view.TABLE_COLUMNS, hide_index=True)
+            view.provenance_caption(result.options)
+        note = f"{len(loaded.files)} file(s): {', '.join(loaded.files)}"
+        cols = st.columns(3)
+        cols[0].download_button("Quote (text)", data=lambda: quote.quote_text(result, note), file_name="sizing-quote.txt",
+                                mime="text/plain", on_click="ignore", icon=":material/description:", key="dl_quote",
+                                width="stretch")
+        cols[1].download_button("Options (CSV)", data=lambda: quote.to_csv_text(result), file_name="sizing-options.csv",
+                                mime="text/csv", on_click="ignore", icon=":material/table:", key="dl_csv",
+                                width="stretch")
+        cols[2].download_button("Options (JSON)", data=lambda: quote.to_json_text(result),
+                                file_name="sizing-options.json", mime="application/json", on_click="ignore",
+                                icon=":material/data_object:", key="dl_json", width="stretch")
+        st.caption("Share this scenario: copy the page address; every input is in it.")

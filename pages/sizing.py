@@ -1,0 +1,66 @@
+"""Sizing: every configuration ranked, measured and interpolated points told apart, and the cost of latency."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import charts
+from core.frontier import Query
+from core.sizing import servers_by_limit
+from core.table import LoadedData
+from core.traffic import Traffic
+from ui import data, nav, scenario, view
+
+nav.ensure_router("sizing")
+st.title("Sizing")
+loaded = data.current()
+left, mid, right = st.columns([1, 1, 1], gap="medium")
+with left:
+    scenario.limit_inputs()
+with mid:
+    scenario.filter_inputs(loaded)
+sc = scenario.current()
+
+
+@st.cache_data(show_spinner="Sizing at every limit…", max_entries=64)
+def _cost_steps(_loaded: LoadedData, sources: tuple, query: Query, traffic: Traffic, metric: str) -> pd.DataFrame:
+    limits = np.unique(np.round(np.geomspace(30, 30_000, 40)))
+    return servers_by_limit(_loaded.table, query, traffic, list(limits), metric)
+
+
+def _highlight(frame: pd.DataFrame) -> pd.DataFrame:
+    """Interpolated points on a tinted background, modeled rows in italics."""
+    styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    styles.loc[frame["point"] == "interpolated", :] = "background-color: rgba(255, 193, 7, 0.18)"
+    styles.loc[frame["provenance"] == "modeled", :] += "; font-style: italic"
+    return styles
+
+
+with right:
+    view.problems(sc)
+    result = view.sizing(loaded, sc)
+    if result is not None and result.best is not None:
+        st.metric("Best", f"{int(result.best['servers'])} servers", help="Rank: whole servers, then exact, then GPUs")
+        st.caption(f"{result.best['servers_exact']:.2f} servers exactly: {result.best['gpu']} · "
+                   f"TP{int(result.best['tp'])} · {result.best['precision']} at concurrency {result.best['load']:g}")
+if result is not None:
+    for note in result.frontier.notes:
+        st.caption(note)
+    if result.best is None:
+        view.nothing_meets(result)
+    else:
+        st.subheader("Every configuration, ranked")
+        frame = view.options_frame(result)
+        st.dataframe(frame.style.apply(_highlight, axis=None), column_config=view.TABLE_COLUMNS, hide_index=True,
+                     key="options_table")
+        st.caption("Tinted rows are interpolated to the exact limit between two measured concurrencies; italic rows "
+                   "are modeled. The others are measured benchmark points.")
+        view.provenance_caption(result.options)
+        q = result.query
+        metric = "ttft_ms" if q.limits.ttft_ms is not None or q.limits.e2e_ms is None else "e2e_ms"
+        st.subheader("The cost of latency")
+        steps = _cost_steps(loaded, tuple(loaded.files), q, result.traffic, metric)
+        current_limit = getattr(q.limits, metric)
+        st.altair_chart(charts.cost_of_latency(steps, current_limit), width="stretch")
+        st.caption(f"Servers needed as the {'TTFT' if metric == 'ttft_ms' else 'end-to-end'} limit ({q.limits.stat}) "
+                   "moves, other limits held; the red line is yours. Solid: whole servers; dashed: exact.")

@@ -1,0 +1,111 @@
+"""What-if: the calibrated model's curves for any catalog model, GPU, TP and precision, beside measurements."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import catalog, charts
+from core.calibration import curves, errors, predict
+from core.errors import SizerError
+from core.perfmodel import CALIBRATION_FILE, Config, Params, accuracy_note, sweep
+from core.sizing import size_points
+from core.table import add_derived, add_keys
+from ui import data, nav, scenario
+
+nav.ensure_router("what-if")
+st.title("What-if")
+st.caption(f"Curves from the performance model: {accuracy_note()}.")
+models, gpus = list(catalog.models()), list(catalog.gpus())
+c1, c2, c3, c4 = st.columns(4)
+model = c1.selectbox("Model", models, index=0, key="wi_model", bind="query-params")
+gpu_names = c2.multiselect("GPUs", gpus, default=["H100 SXM", "H200 SXM", "B200"], key="wi_gpus",
+                           bind="query-params")
+tps = c3.multiselect("TP", [1, 2, 4, 8], default=[1, 2, 4, 8], key="wi_tps", bind="query-params")
+precisions = c4.multiselect("Precision", ["fp16", "fp8", "fp4"], default=["fp8"], key="wi_prec", bind="query-params")
+c5, c6, c7 = st.columns(3)
+isl = c5.number_input("Input tokens", min_value=1, max_value=200_000, value=2000, step=100, key="wi_isl",
+                      bind="query-params")
+osl = c6.number_input("Output tokens", min_value=1, max_value=100_000, value=200, step=50, key="wi_osl",
+                      bind="query-params")
+max_c = c7.select_slider("Highest concurrency", [16, 32, 64, 128, 256, 512], value=256, key="wi_maxc",
+                         bind="query-params")
+concurrency = np.unique(np.round(np.geomspace(1, max_c, 14)))
+
+frames, refused = [], []
+for gpu_name in gpu_names:
+    for tp in tps:
+        for precision in precisions:
+            try:
+                frames.append(sweep(Config.from_names(model, gpu_name, tp, precision, isl, osl), concurrency))
+            except SizerError as exc:
+                refused.append(f"{gpu_name} · TP{tp} · {precision}: {exc}")
+if refused:
+    with st.expander(f"{len(refused)} combination(s) not modeled, and why"):
+        st.markdown("\n".join(f"- {r}" for r in refused))
+if not frames:
+    st.warning("Nothing to draw: pick at least one GPU, TP and precision that can run this model.",
+               icon=":material/warning:")
+    st.stop()
+modeled = add_derived(add_keys(pd.concat(frames, ignore_index=True)))
+loaded = data.current()
+measured = loaded.table[(loaded.table["provenance"] == "measured") & (loaded.table["model_key"] == model)
+                        & (loaded.table["gpu_key"].isin(gpu_names)) & (loaded.table["isl"] == isl)
+                        & (loaded.table["osl"] == osl)]
+both = pd.concat([modeled, measured], ignore_index=True)
+both = both.assign(label=charts.curve_label(both))
+c8, c9 = st.columns(2)
+x = c8.selectbox("Latency (x, log scale)", charts.X_METRICS[:3], format_func=charts.LABELS.get, key="wi_x")
+y = c9.selectbox("Throughput (y)", charts.Y_METRICS, index=2, format_func=charts.LABELS.get, key="wi_y")
+st.altair_chart(charts.frontier(both, x, y, title=f"{model}, {isl} in → {osl} out"), width="stretch")
+if not measured.empty:
+    st.caption("Curves without '(modeled)' are measured: compare them with the model's at the same configuration.")
+
+sc = scenario.current()
+if sc.query is not None and sc.traffic is not None:
+    from core.frontier import Query, search
+
+    st.subheader("Servers for your traffic and limit, on these modeled curves")
+    try:
+        found = search(modeled, Query(model, isl, osl, sc.query.limits, interpolate=sc.query.interpolate))
+    except SizerError as exc:
+        st.warning(str(exc), icon=":material/warning:")
+    else:
+        if found.points.empty:
+            st.info("None of these configurations meets your limit "
+                    + (f"({found.nearest_miss.describe()})" if found.nearest_miss else ""), icon=":material/info:")
+        else:
+            sized = size_points(found.points, sc.traffic.peak_req_per_s,
+                                {g.name: g.usd_per_gpu_hour for g in catalog.gpus().values()})
+            st.dataframe(sized[["gpu", "tp", "precision", "load", "ttft_ms_avg", "prompts_per_s_per_server",
+                                "servers_exact", "servers", "gpus", "usd_per_month"]], hide_index=True,
+                         column_config={"load": "Concurrency", "servers_exact": st.column_config.NumberColumn(
+                             "Servers (exact)", format="%.2f"), "usd_per_month": st.column_config.NumberColumn(
+                             "USD / month", format="$%,.0f")})
+            st.caption(f"{sc.traffic.peak_req_per_s:,.1f} peak req/s within {sc.query.limits.describe()}, from the "
+                       "sidebar scenario.")
+
+with st.expander("How accurate is the model?"):
+    import json
+
+    report = json.loads(CALIBRATION_FILE.read_text())
+    rows = [{"metric": m, "median error %": e["median_pct"], "90th percentile %": e["p90_pct"]}
+            for m, e in report["errors"].items()]
+    st.markdown(f"Calibrated on {report['points']} measured points ({report['source']}), fitting "
+                f"{len(report['fitted'])} parameters:")
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    if "extrapolation" in report:
+        ex = report["extrapolation"]
+        st.markdown(f"Extrapolation check: calibrated on {ex['calibrated_on']}, predicting {ex['predicted']}:")
+        st.dataframe(pd.DataFrame([{"metric": m, "median error %": e["median_pct"], "90th percentile %": e["p90_pct"]}
+                                   for m, e in ex["errors"].items()]), hide_index=True)
+    found_curves, _ = curves(loaded.table)
+    if found_curves:
+        compared = predict(found_curves, Params.load())
+        metric = st.selectbox("Compare", ["req_per_s", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_avg"],
+                              format_func=charts.LABELS.get, key="wi_compare")
+        st.altair_chart(charts.modeled_vs_measured(compared, metric), width="stretch")
+        e = errors(compared)[metric]
+        st.caption(f"On the measured data loaded now: median error {e['median_pct']} %, 90th percentile "
+                   f"{e['p90_pct']} %, over {e['points']} points.")
+    else:
+        st.caption("Load measured benchmarks (Data page; the course's nim.csv, say) to plot modeled against measured.")

@@ -1,0 +1,181 @@
+"""Every page on the default data and on nim.csv, and the behaviour users rely on, through AppTest."""
+
+import math
+
+import pytest
+
+from core.frontier import Limits, Query
+from core.sizing import size
+from core.table import load_paths
+from core.traffic import TrafficInputs, derive
+from tests.app.conftest import PAGES, metric, no_errors, start
+from tests.conftest import FIXTURES
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_default_data(default_data, page):
+    at = start(page)
+    no_errors(at)
+    assert not at.warning, [w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_nim(nim_dir, page):
+    at = start(page)
+    no_errors(at)
+
+
+def test_course_example_on_nim(nim_dir):
+    at = start()
+    at.multiselect(key="gpus").set_value(["H100 SXM"]).run()
+    no_errors(at)
+    # Notebook 2: 199.8 peak req/s ÷ 41.56 prompts/s per 8 H100 (TP1 FP8, concurrency 10) = 4.81 → 5 servers.
+    assert metric(at, "Servers (exact)") == "4.81" and metric(at, "Servers (whole)") == "5"
+    assert "H100_80GB_HBM3" in at.subheader[0].value and "measured" in at.subheader[0].value
+    at.number_input(key="ttft").set_value(500.0).run()
+    assert metric(at, "Servers (exact)") == "2.82" and metric(at, "Servers (whole)") == "3"
+
+
+def test_answer_follows_the_engine_when_traffic_moves(default_data):
+    at = start()
+    before = float(metric(at, "Servers (exact)"))
+    at.number_input(key="calls").set_value(60_000_000.0).run()
+    after = float(metric(at, "Servers (exact)"))
+    table = load_paths([__import__("core.table", fromlist=["x"]).DEFAULT_BENCHMARK_DIR]).table
+    expected = size(table, Query("Llama 3 8B", 2000, 200, Limits(ttft_ms=300)),
+                    derive(TrafficInputs(calls_per_year=60_000_000))).best
+    assert math.isclose(after, round(expected["servers_exact"], 2)) and after > before
+
+
+def test_a_tighter_limit_needs_more_servers(default_data):
+    at = start()
+    loose = float(metric(at, "Servers (exact)"))
+    at.number_input(key="ttft").set_value(100.0).run()
+    assert float(metric(at, "Servers (exact)")) >= loose
+
+
+def test_impossible_inputs_give_messages_not_exceptions(default_data):
+    at = start()
+    at.number_input(key="calls").set_value(0.0).run()
+    no_errors(at)
+    assert any("calls per year" in w.value.lower() for w in at.warning)
+    at.number_input(key="calls").set_value(30_000_000.0).run()
+    at.number_input(key="ttft").set_value(1.0).run()
+    no_errors_but_block = [e.value for e in at.error]
+    assert not at.exception and any("nearest miss" in e for e in no_errors_but_block)
+    at.number_input(key="ttft").set_value(0.0).run()
+    assert not at.exception and any("at least one latency limit" in w.value for w in at.warning)
+
+
+def test_filter_that_leaves_nothing(default_data):
+    at = start("pages/sizing.py")
+    at.multiselect(key="tps").set_value([8]).run()
+    at.multiselect(key="precisions").set_value(["fp4"]).run()
+    at.multiselect(key="gpus").set_value(["A100 SXM 80GB"]).run()
+    assert not at.exception and any("filters leave no" in w.value for w in at.warning)
+
+
+def test_course_preset_restores_the_example(default_data):
+    at = start()
+    at.number_input(key="ttft").set_value(900.0).run()
+    at.number_input(key="minutes").set_value(3.0).run()
+    at.button[0].click().run()
+    assert at.number_input(key="ttft").value == 300.0 and at.number_input(key="minutes").value == 10.0
+
+
+def test_url_seeds_the_scenario(default_data):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["ttft"] = "500"
+    at.query_params["peak_direct"] = "true"
+    at.query_params["peak_rps"] = "50"
+    at.run()
+    assert at.number_input(key="ttft").value == 500.0
+    assert "50.0 req/s at peak" in at.markdown[0].value or any("50.0 req/s at peak" in m.value for m in at.markdown)
+
+
+def test_traffic_page_shows_the_derivation(default_data):
+    at = start("pages/traffic.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert "30 requests per call" in text and "28.5 req/s on average" in text and "199.8 req/s at peak" in text
+    at.slider(key="peak_factor").set_value(14.0).run()
+    assert "399.5 req/s at peak" in " ".join(m.value for m in at.markdown)
+
+
+def test_sizing_page_ranks_and_charts(nim_dir):
+    at = start("pages/sizing.py")
+    at.multiselect(key="gpus").set_value(["H100 SXM"]).run()
+    no_errors(at)
+    table = at.dataframe[0].value
+    assert list(table["servers"]) == sorted(table["servers"]) and len(table) == 4
+    assert round(table["servers_exact"].iloc[0], 2) == 4.81
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert specs and "Latency limit" in specs[-1]
+    at.toggle(key="interpolate").set_value(True).run()
+    assert "interpolated" in set(at.dataframe[0].value["point"])
+
+
+def test_frontier_stories(nim_dir):
+    at = start("pages/frontier.py")
+    for story in ("scenario", "tp", "lengths", "queue", "fp8"):
+        at.segmented_control(key="view").set_value(story).run()
+        no_errors(at)
+        assert at.get("vega_lite_chart"), story
+
+
+def _upload(at, name, data, **labels):
+    at.file_uploader(key="upload_files").set_value((name, data, "application/octet-stream"))
+    for key, value in labels.items():
+        widget = at.text_input(key=key) if key in ("upload_gpu", "upload_model") else None
+        if widget is not None:
+            widget.set_value(value)
+        elif key == "upload_tp":
+            at.number_input(key=key).set_value(value)
+        elif key == "upload_precision":
+            at.selectbox(key=key).set_value(value)
+        elif key == "upload_concurrency":
+            at.number_input(key=key).set_value(value)
+    at.button(key="upload_add").click().run()
+    return at
+
+
+@pytest.mark.parametrize("folder,name,labels", [
+    ("aiperf-run-concurrency8", "profile_export_aiperf.json", {"upload_gpu": "H100_80GB_HBM3", "upload_tp": 1}),
+    ("aiperf-run-concurrency8", "profile_export_aiperf.csv",
+     {"upload_gpu": "H100_80GB_HBM3", "upload_model": "Qwen/Qwen3-8B", "upload_concurrency": 8}),
+    ("vllm", "vllm-bench-c16.json", {"upload_gpu": "H100_80GB_HBM3", "upload_precision": "bf16"}),
+])
+def test_upload_each_format(default_data, folder, name, labels):
+    at = start("pages/data.py")
+    _upload(at, name, (FIXTURES / folder / name).read_bytes(), **labels)
+    no_errors(at)
+    assert any(name in s.value for s in at.success)
+    assert any(name in m.value for m in at.markdown)
+
+
+def test_upload_course_csv_and_genai_perf(default_data, nim_csv, artifacts):
+    at = start("pages/data.py")
+    _upload(at, "nim.csv", nim_csv.read_bytes())
+    no_errors(at)
+    run = artifacts / "meta_llama3-8b-instruct-openai-chat-concurrency10" / "profile_export_genai_perf.json"
+    _upload(at, "profile_export_genai_perf.json", run.read_bytes(), upload_gpu="H100_80GB_HBM3", upload_tp=1)
+    no_errors(at)
+    # The course's and GenAI-Perf's model names resolve to catalog models: still the catalog's six.
+    assert metric(at, "Models") == "6"
+    assert any("nim.csv" in m.value for m in at.markdown)
+
+
+def test_broken_upload_keeps_the_scenario(default_data):
+    at = start("pages/data.py")
+    at.number_input(key="ttft").set_value(450.0).run()
+    _upload(at, "broken.csv", b"\x00\x01\x02binary")
+    assert not at.exception
+    assert any("broken.csv" in e.value and "binary" in e.value for e in at.error)
+    assert at.number_input(key="ttft").value == 450.0
+    _upload(at, "profile_export_genai_perf.json", b'{"time_to_first_token": {}}', upload_gpu="")
+    assert any("not a GenAI-Perf summary" in e.value or "missing metric" in e.value for e in at.error)
+    at.switch_page("pages/answer.py").run()
+    assert at.number_input(key="ttft").value == 450.0

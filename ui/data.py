@@ -1,0 +1,65 @@
+"""Cached data for the pages: the embedded/default folder, the user's uploads, and the table built from both."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.importers import DroppedRow, RunLabels, read_benchmark, read_path
+from core.schema import conform
+from core.table import LoadedData, benchmark_dir, prepare
+
+UPLOADS = "uploads"  # session key: tuple of (name, bytes, labels); small files only (server.maxUploadSize)
+USE_DEFAULT = "modeled"  # widget key of the "include the embedded data" toggle
+
+
+@st.cache_data(show_spinner="Loading benchmark data…", max_entries=4)
+def _folder(path: str) -> tuple[pd.DataFrame, list[DroppedRow], list[str]]:
+    result = read_path(Path(path), base=Path(path))
+    return result.table, result.dropped, sorted(set(result.table["source"].dropna()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _upload(name: str, data: bytes, labels: tuple) -> tuple[pd.DataFrame, list[DroppedRow]]:
+    result = read_benchmark(data, name, RunLabels(*labels))
+    return result.table, result.dropped
+
+
+@st.cache_resource(show_spinner="Preparing the table…", max_entries=16)
+def _combined(folder: str, use_default: bool, uploaded: tuple[tuple[str, bytes, tuple], ...]) -> LoadedData:
+    """Shared across sessions and never mutated: the prepared table for one choice of sources."""
+    tables, dropped, files = [], [], []
+    if use_default:
+        table, folder_dropped, folder_files = _folder(folder)
+        tables.append(table)
+        dropped += folder_dropped
+        files += folder_files
+    for name, data, labels in uploaded:
+        table, upload_dropped = _upload(name, data, labels)
+        tables.append(table)
+        dropped += upload_dropped
+        files.append(name)
+    raw = pd.concat(tables, ignore_index=True) if tables else conform(pd.DataFrame())
+    return LoadedData(prepare(raw), dropped, files)
+
+
+def add_upload(name: str, data: bytes, labels: RunLabels) -> list[DroppedRow]:
+    """Read an upload (raising BenchmarkFileError with the reason) and keep it for this session."""
+    _, dropped = _upload(name, data, astuple(labels))
+    kept = tuple(u for u in st.session_state.get(UPLOADS, ()) if u[0] != name)
+    st.session_state[UPLOADS] = (*kept, (name, data, astuple(labels)))
+    return dropped
+
+
+def uploads() -> tuple[tuple[str, bytes, tuple], ...]:
+    return tuple(st.session_state.get(UPLOADS, ()))
+
+
+def current() -> LoadedData:
+    """The table every page works on: the data folder (unless switched off) plus this session's uploads."""
+    uploaded = uploads()
+    use_default = bool(st.session_state.get(USE_DEFAULT, True)) or not uploaded
+    return _combined(str(benchmark_dir()), use_default, uploaded)

@@ -1,0 +1,175 @@
+"""The scenario inputs every page shares, bound to the URL so that a link reproduces the scenario anywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from core.errors import SizerError
+from core.frontier import Limits, Query
+from core.table import LoadedData
+from core.traffic import Traffic, TrafficInputs, derive, direct
+
+# The course's call-centre example (Notebook 2): the defaults, and the preset that restores them.
+COURSE = {
+    "model": "Llama 3 8B", "lengths": "2000/200", "peak_direct": False, "calls": 30_000_000.0, "minutes": 10.0,
+    "rag": 1.0, "llm": 3.0, "peak_factor": 7.0, "peak_rps": 200.0, "ttft": 300.0, "e2e": 0.0, "tps_user": 0.0,
+    "stat": "avg", "gpus": [], "tps": [], "precisions": [], "interpolate": False,
+}
+STATS = ("avg", "p95")
+OWNED = {"traffic": ("traffic",), "sizing": ("limits", "filters")}  # sections a page draws in its own body
+
+
+@dataclass
+class Scenario:
+    """What the inputs say, turned into the engine's terms; `problems` holds what the user must fix."""
+
+    query: Query | None = None
+    traffic: Traffic | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def sidebar(page: str, loaded: LoadedData) -> None:
+    """Draw in the sidebar every section the current page does not draw itself."""
+    own = OWNED.get(page, ())
+    with st.sidebar:
+        st.markdown("### Scenario")
+        workload_inputs(loaded)
+        for name, draw in (("traffic", traffic_inputs), ("limits", limit_inputs)):
+            if name not in own:
+                draw()
+        if "filters" not in own:
+            with st.expander("GPU, TP and precision filters"):
+                filter_inputs(loaded)
+        st.button("Load the course's call-centre example", on_click=load_course_example, icon=":material/school:",
+                  help="30 M calls a year, 10 min each, 1 RAG call per minute, 3 LLM requests per RAG call, peak ×7; "
+                       "Llama 3 8B, 2000 in / 200 out, TTFT ≤ 300 ms", width="stretch")
+
+
+def load_course_example() -> None:
+    for key, value in COURSE.items():
+        st.session_state[key] = value
+
+
+def workload_inputs(loaded: LoadedData) -> None:
+    table = loaded.table
+    models = sorted(table["model_key"].dropna().unique()) if not table.empty else []
+    default = COURSE["model"] if COURSE["model"] in models else (models[0] if models else None)
+    model = st.selectbox("Model", models, index=models.index(default) if default else None, key="model",
+                         bind="query-params", help="Models in the loaded data (catalog names where known)")
+    rows = table[table["model_key"] == model] if model else table.iloc[0:0]
+    pairs = sorted({(int(i), int(o)) for i, o in zip(rows["isl"], rows["osl"])})
+    options = [f"{i}/{o}" for i, o in pairs]
+    st.selectbox("Input / output tokens", options,
+                 index=options.index(COURSE["lengths"]) if COURSE["lengths"] in options else (0 if options else None),
+                 key="lengths", bind="query-params",
+                 help="Input/output tokens per request, as the data has them for this model; the What-if page "
+                      "models any other")
+
+
+def traffic_inputs(sliders: bool = False) -> None:
+    st.toggle("Give the peak req/s directly", key="peak_direct", value=COURSE["peak_direct"], bind="query-params",
+              help="Instead of deriving it from calls per year, minutes per call and the peak factor")
+    if st.session_state.get("peak_direct", COURSE["peak_direct"]):
+        st.number_input("Peak requests per second", min_value=0.0, value=COURSE["peak_rps"], step=10.0, format="%.1f",
+                        key="peak_rps", bind="query-params")
+        return
+    st.number_input("Calls per year", min_value=0.0, value=COURSE["calls"], step=1_000_000.0, format="%.0f",
+                    key="calls", bind="query-params")
+    number = st.slider if sliders else st.number_input
+    number("Minutes per call", min_value=0.0, max_value=120.0, value=COURSE["minutes"], step=0.5, key="minutes",
+           bind="query-params")
+    number("RAG calls per minute", min_value=0.0, max_value=20.0, value=COURSE["rag"], step=0.5, key="rag",
+           bind="query-params")
+    number("LLM requests per RAG call", min_value=0.0, max_value=20.0, value=COURSE["llm"], step=1.0, key="llm",
+           bind="query-params")
+    number("Peak factor (peak ÷ average)", min_value=1.0, max_value=30.0, value=COURSE["peak_factor"], step=0.5,
+           key="peak_factor", bind="query-params", help="How much busier the peak is than the yearly average")
+
+
+def limit_inputs() -> None:
+    st.number_input("TTFT limit (ms, 0 = none)", min_value=0.0, value=COURSE["ttft"], step=50.0, format="%.0f", key="ttft",
+                    bind="query-params", help="Time to first token: what a streaming user waits before text appears")
+    st.number_input("End-to-end limit (ms, 0 = none)", min_value=0.0, value=COURSE["e2e"], step=500.0, format="%.0f", key="e2e",
+                    bind="query-params", help="Time to the last token: what matters when another system waits")
+    st.number_input("Tokens/s per user, at least (0 = none)", min_value=0.0, value=COURSE["tps_user"], step=5.0, format="%.0f",
+                    key="tps_user", bind="query-params", help="Reading speed is roughly 5–10 tokens/s")
+    st.segmented_control("Statistic", STATS, key="stat", default=COURSE["stat"], bind="query-params",
+                         help="avg: the mean over requests; p95: 95 % of requests are at least this fast")
+
+
+def filter_inputs(loaded: LoadedData) -> None:
+    table = loaded.table
+    model = st.session_state.get("model")
+    rows = table[table["model_key"] == model] if model else table
+    st.multiselect("GPUs (none = all)", sorted(rows["gpu_key"].dropna().unique()), key="gpus", bind="query-params")
+    st.multiselect("TP (none = all)", sorted(int(t) for t in rows["tp"].dropna().unique()), key="tps",
+                   bind="query-params")
+    st.multiselect("Precision (none = all)", sorted(rows["precision"].dropna().unique()), key="precisions",
+                   bind="query-params")
+    st.toggle("Interpolate to the exact limit", key="interpolate", bind="query-params",
+              help="Also consider the point between the last measured concurrency that meets the limit and the "
+                   "first that fails, linear in concurrency, never beyond the measured range")
+
+
+def current() -> Scenario:
+    """Read the inputs; every problem becomes a sentence for the page, never an exception."""
+    s = st.session_state
+    out = Scenario()
+    try:
+        if s.get("peak_direct", COURSE["peak_direct"]):
+            out.traffic = direct(s.get("peak_rps", COURSE["peak_rps"]))
+        else:
+            out.traffic = derive(TrafficInputs(s.get("calls", COURSE["calls"]), s.get("minutes", COURSE["minutes"]),
+                                               s.get("rag", COURSE["rag"]), s.get("llm", COURSE["llm"]),
+                                               s.get("peak_factor", COURSE["peak_factor"])))
+    except SizerError as exc:
+        out.problems.append(f"Traffic: {_plain(str(exc))}")
+    model, lengths = s.get("model"), s.get("lengths")
+    if not model or not lengths:
+        out.problems.append("Choose a model and input/output lengths (no data is loaded for any model yet)")
+        return out
+    limits = Limits(ttft_ms=_limit(s.get("ttft", COURSE["ttft"])), e2e_ms=_limit(s.get("e2e", COURSE["e2e"])),
+                    min_tok_per_s_per_user=_limit(s.get("tps_user", COURSE["tps_user"])),
+                    stat=s.get("stat") or COURSE["stat"])
+    try:
+        limits.checks()
+    except SizerError as exc:
+        out.problems.append(f"Latency: {_plain(str(exc))}")
+        return out
+    isl, osl = (int(x) for x in lengths.split("/"))
+    out.query = Query(model, isl, osl, limits, tuple(s.get("gpus") or ()), tuple(s.get("tps") or ()),
+                      tuple(s.get("precisions") or ()), bool(s.get("interpolate", False)))
+    return out
+
+
+def describe(sc: Scenario) -> str:
+    """The scenario in one paragraph of plain words."""
+    if sc.query is None or sc.traffic is None:
+        return ""
+    q = sc.query
+    filters = [f"GPUs {', '.join(q.gpus)}" if q.gpus else "", f"TP {', '.join(map(str, q.tps))}" if q.tps else "",
+               f"precision {', '.join(q.precisions)}" if q.precisions else ""]
+    narrowed = "; only " + ", ".join(f for f in filters if f) if any(filters) else ""
+    return (f"**{q.model}**, {q.isl} input → {q.osl} output tokens per request, "
+            f"**{sc.traffic.peak_req_per_s:,.1f} req/s at peak**, limit {q.limits.describe()}"
+            f"{', interpolated operating points allowed' if q.interpolate else ''}{narrowed}.")
+
+
+def _limit(value: object) -> float | None:
+    """0 (or empty) means no limit on that metric."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _plain(message: str) -> str:
+    names = {"calls_per_year": "calls per year", "minutes_per_call": "minutes per call",
+             "rag_calls_per_minute": "RAG calls per minute", "llm_requests_per_rag_call": "LLM requests per RAG call",
+             "peak_factor": "peak factor", "peak_req_per_s": "peak requests per second"}
+    for code, words in names.items():
+        message = message.replace(code, words)
+    return message[:1].upper() + message[1:]
