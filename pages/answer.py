@@ -1,5 +1,7 @@
 """Landing page: the answer at a glance, the scenario in words, and a quote to send."""
 
+import math
+
 import streamlit as st
 
 from core import quote
@@ -25,7 +27,7 @@ if not view.problems(sc):
             cols[2].metric("GPUs", f"{int(best['gpus'])}", help="Instances × GPUs per instance")
             cols[3].metric("Instances", f"{int(best['instances'])}", help="Model copies: peak ÷ req/s per instance")
             cost = best["usd_per_month"]
-            cols[4].metric("Rental cost / month", f"${cost:,.0f}" if cost == cost else "n/a",
+            cols[4].metric("Rental cost / month", f"${cost:,.0f}" if math.isfinite(cost) else "n/a",
                            help="Whole servers × 8 GPUs × the catalog's price per GPU-hour (see Data page) × 730 h")
             st.markdown(scenario.describe(sc))
             kind = ("**measured** benchmark data" if best["provenance"] == "measured"

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from core import catalog
 from core.errors import BenchmarkFileError
 from core.importers import FORMATS, RunLabels
 from core.table import benchmark_dir, flagged_runs, summary
@@ -69,6 +70,14 @@ if not flagged.empty:
     st.markdown(f"**{len(flagged)} run(s) fail Little's law** (concurrency vs req/s × mean end-to-end latency, more "
                 "than 15 % apart): kept, but look at them. Long runs at high concurrency often had not settled.")
     st.dataframe(flagged, hide_index=True)
+
+st.subheader("GPU catalog")
+st.caption("Facts the performance model uses and the rental prices behind the cost column: defaults with their "
+           "sources and dates (prices move quickly; treat them as a starting point).")
+gpu_rows = [{"GPU": g.name, "memory (GB)": g.memory_gb, "bandwidth (TB/s)": g.bandwidth_tb_s,
+             "FP16 TFLOPS": g.tflops_fp16, "FP8 TFLOPS": g.tflops_fp8 or None, "FP4 TFLOPS": g.tflops_fp4 or None,
+             "USD per GPU-hour": g.usd_per_gpu_hour, "source": g.source} for g in catalog.gpus().values()]
+st.dataframe(pd.DataFrame(gpu_rows), hide_index=True)
 
 st.subheader("Normalised table")
 st.caption("One canonical schema, units in the column names; averaged repeated runs keep their count in `runs`.")
