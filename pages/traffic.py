@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui import nav, scenario, view
+from ui import data, nav, scenario, view
 
 nav.ensure_router("traffic")
 st.title("Traffic")
@@ -31,3 +31,8 @@ with right:
                 st.altair_chart(chart, width="stretch")
                 st.caption("The course sizes for the peak: capacity must carry the busiest moment, not the average. "
                            "Say which window the peak factor refers to (hour, minute): short bursts need a larger one.")
+            result = view.sizing(data.current(), sc) if sc.query is not None else None
+            if result is not None and result.best is not None:
+                st.success(f"At this peak, with your latency limit: **{int(result.best['servers'])} servers** "
+                           f"({result.best['servers_exact']:.2f} exactly) of {result.best['gpu']}. Details on the "
+                           "Answer and Sizing pages.", icon=":material/dns:")
