@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core.importers import DroppedRow, RunLabels, read_path
@@ -60,15 +61,18 @@ def prepare(raw: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFra
 
 def average_runs(df: pd.DataFrame) -> pd.DataFrame:
     """Runs of the same configuration and load (nim.csv has every concurrency-5 point twice) become one row."""
-    if df.empty:
-        return df
     keys = list(RUN_KEY)
+    repeated = df.duplicated(keys, keep=False).to_numpy() if not df.empty else np.zeros(0, dtype=bool)
+    if not repeated.any():
+        return df
     numeric = [c for c in COLUMNS if c not in TEXT_COLUMNS and c not in keys and c != "runs"]
-    grouped = df.groupby(keys, dropna=False, sort=False)
+    grouped = df[repeated].groupby(keys, dropna=False, sort=False)
     out = grouped[numeric].mean()
     out["runs"] = grouped["runs"].sum()
     out["source"] = grouped["source"].agg(lambda s: "; ".join(dict.fromkeys(s.dropna())))
-    return conform(out.reset_index())
+    merged = pd.concat([df[~repeated], out.reset_index()], ignore_index=True)
+    order = pd.concat([df[~repeated].index.to_series(), grouped.head(1).index.to_series()], ignore_index=True)
+    return conform(merged.iloc[np.argsort(order.to_numpy(), kind="stable")])
 
 
 def add_keys(df: pd.DataFrame) -> pd.DataFrame:

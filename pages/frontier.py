@@ -84,7 +84,7 @@ if story == "scenario" and not view.problems(sc):
         chosen = chosen.head(top)
         curves = curves[curves["label"].isin(set(chosen["label"]))]
 title = f"{model} · " + ("; ".join(sorted(set(curves["gpu"]))) if story == "scenario" else gpu)
-st.altair_chart(charts.frontier(curves, x, y, limit, chosen, title=title), width="stretch")
+view.chart(charts.frontier(curves, x, y, limit, chosen, title=title))
 notes = {
     "scenario": "Each line is one configuration; points are concurrency levels, lowest at the left. The shaded "
                 "band is the side of the limit that meets it; diamonds mark each configuration's chosen point.",

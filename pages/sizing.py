@@ -1,5 +1,7 @@
 """Sizing: every configuration ranked, measured and interpolated points told apart, and the cost of latency."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -50,16 +52,17 @@ if result is not None:
     else:
         st.subheader("Every configuration, ranked")
         frame = view.options_frame(result)
-        st.dataframe(frame.style.apply(_highlight, axis=None), column_config=view.TABLE_COLUMNS, hide_index=True,
-                     key="options_table")
+        styled = frame.style.apply(_highlight, axis=None) if (frame["point"] == "interpolated").any() else frame
+        st.dataframe(styled, column_config=view.TABLE_COLUMNS, hide_index=True, key="options_table")
         st.caption("Amber rows are interpolated to the exact limit between two benchmarked concurrencies; the others "
                    "are benchmarked points. The Source column says whether a row is measured or modeled.")
         view.provenance_caption(result.options)
         q = result.query
         metric = "ttft_ms" if q.limits.ttft_ms is not None or q.limits.e2e_ms is None else "e2e_ms"
         st.subheader("The cost of latency")
-        steps = _cost_steps(loaded, tuple(loaded.files), q, result.traffic, metric)
+        unset = replace(q, limits=replace(q.limits, **{metric: None}))  # the swept limit is not part of the key
+        steps = _cost_steps(loaded, tuple(loaded.files), unset, result.traffic, metric)
         current_limit = getattr(q.limits, metric)
-        st.altair_chart(charts.cost_of_latency(steps, current_limit), width="stretch")
+        view.chart(charts.cost_of_latency(steps, current_limit))
         st.caption(f"Servers needed as the {'TTFT' if metric == 'ttft_ms' else 'end-to-end'} limit ({q.limits.stat}) "
                    "moves, other limits held; the red line is yours. Solid: whole servers; dashed: exact.")

@@ -28,7 +28,7 @@ with right:
                     x=alt.X("req_per_s:Q", title="LLM requests per second"), y=alt.Y("load:N", title=None),
                     color=alt.Color("load:N", legend=None), tooltip=[alt.Tooltip("req_per_s:Q", format=",.1f")],
                 ).properties(height=140)
-                st.altair_chart(chart, width="stretch")
+                view.chart(chart)
                 st.caption("The course sizes for the peak: capacity must carry the busiest moment, not the average. "
                            "Say which window the peak factor refers to (hour, minute): short bursts need a larger one.")
             result = view.sizing(data.current(), sc) if sc.query is not None else None

@@ -10,7 +10,7 @@ from core.errors import SizerError
 from core.perfmodel import CALIBRATION_FILE, Config, Params, accuracy_note, sweep
 from core.sizing import size_points
 from core.table import add_derived, add_keys
-from ui import data, nav, scenario
+from ui import data, nav, scenario, view
 
 nav.ensure_router("what-if")
 st.title("What-if")
@@ -56,7 +56,7 @@ both = both.assign(label=charts.curve_label(both))
 c8, c9 = st.columns(2)
 x = c8.selectbox("Latency (x, log scale)", charts.X_METRICS[:3], format_func=charts.LABELS.get, key="wi_x")
 y = c9.selectbox("Throughput (y)", charts.Y_METRICS, index=2, format_func=charts.LABELS.get, key="wi_y")
-st.altair_chart(charts.frontier(both, x, y, title=f"{model}, {isl} in → {osl} out"), width="stretch")
+view.chart(charts.frontier(both, x, y, title=f"{model}, {isl} in → {osl} out"))
 if not measured.empty:
     st.caption("Curves without '(modeled)' are measured: compare them with the model's at the same configuration.")
 
@@ -103,7 +103,7 @@ with st.expander("How accurate is the model?"):
         compared = predict(found_curves, Params.load())
         metric = st.selectbox("Compare", ["req_per_s", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_avg"],
                               format_func=charts.LABELS.get, key="wi_compare")
-        st.altair_chart(charts.modeled_vs_measured(compared, metric), width="stretch")
+        view.chart(charts.modeled_vs_measured(compared, metric))
         e = errors(compared)[metric]
         st.caption(f"On the measured data loaded now: median error {e['median_pct']} %, 90th percentile "
                    f"{e['p90_pct']} %, over {e['points']} points.")

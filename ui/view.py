@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -28,6 +29,11 @@ TABLE_COLUMNS = {
     "point": st.column_config.TextColumn("Operating point"),
     "provenance": st.column_config.TextColumn("Source"),
 }
+
+
+def chart(spec: alt.TopLevelMixin) -> None:
+    """Draw an Altair chart without re-validating its schema on every rerun (core's tests validate each chart)."""
+    st.vega_lite_chart(spec.to_dict(validate=False), width="stretch")
 
 
 def problems(sc: Scenario) -> bool:

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from core.errors import BenchmarkFileError
@@ -77,39 +78,39 @@ def concurrency_from_path(path_text: str) -> float | None:
 
 
 def check_rows(df: pd.DataFrame, source: str, row_numbers: list[int]) -> ImportResult:
-    """Keep rows whose required metrics are finite and positive; list the others with the first bad column."""
-    dropped: list[DroppedRow] = []
-    keep = []
-    for i, (_, row) in enumerate(df.iterrows()):
-        problem = _row_problem(row)
-        if problem is None:
-            keep.append(i)
-        else:
-            column, reason = problem
-            dropped.append(DroppedRow(source, row_numbers[i], column, reason))
-    return ImportResult(conform(df.iloc[keep]), dropped)
+    """Keep rows whose labels and required metrics are valid; list the others with their first bad column."""
+    df = df.reset_index(drop=True)
+    reasons: dict[int, tuple[str, str]] = {}
 
+    def flag(column: str, bad: pd.Series, why) -> None:
+        for i in np.flatnonzero(bad.to_numpy(dtype=bool)):
+            reasons.setdefault(int(i), (column, why(df[column].iloc[i] if column in df else None)))
 
-def _row_problem(row: pd.Series) -> tuple[str, str] | None:
     for col in ("model", "gpu", "precision"):
-        if not isinstance(row.get(col), str) or not row.get(col).strip():
-            return col, "missing; expected a name"
+        text = df[col] if col in df else pd.Series([None] * len(df))
+        flag(col, ~text.map(lambda v: isinstance(v, str) and bool(v.strip())), lambda v: "missing; expected a name")
     for col in ("tp", "isl", "osl"):
-        value = parse_number(row.get(col))
-        if not math.isfinite(value) or value <= 0 or value != int(value):
-            return col, f"{row.get(col)!r} is not a positive whole number"
-    load = row.get("concurrency") if row.get("load_mode") == "concurrency" else row.get("request_rate")
-    if not math.isfinite(parse_number(load)) or parse_number(load) <= 0:
-        return str(row.get("load_mode")), f"{load!r} is not a positive number"
+        number = _numbers(df, col)
+        flag(col, ~(np.isfinite(number) & (number > 0) & (number == np.round(number))),
+             lambda v: f"{v!r} is not a positive whole number")
+    rate_mode = (df["load_mode"] == "request_rate") if "load_mode" in df else pd.Series(False, index=df.index)
+    load = _numbers(df, "concurrency").where(~rate_mode, _numbers(df, "request_rate"))
+    flag("concurrency", ~(np.isfinite(load) & (load > 0)) & ~rate_mode, lambda v: f"{v!r} is not a positive number")
+    flag("request_rate", ~(np.isfinite(load) & (load > 0)) & rate_mode, lambda v: f"{v!r} is not a positive number")
     for col in REQUIRED_METRICS:
-        value = parse_number(row.get(col))
-        if not math.isfinite(value):
-            return col, f"{row.get(col)!r} is not a number"
-        if value <= 0:
-            return col, f"{value:g} is not positive"
-    for col, value in row.items():
-        if isinstance(col, str) and col.endswith(("_ms_p95", "_ms_p99", "_ms_p50", "_ms_p90")):
-            number = parse_number(value)
-            if math.isfinite(number) and number < 0:
-                return col, f"{number:g} is negative"
-    return None
+        number = _numbers(df, col)
+        flag(col, ~np.isfinite(number), lambda v: f"{v!r} is not a number")
+        flag(col, np.isfinite(number) & (number <= 0), lambda v: f"{parse_number(v):g} is not positive")
+    for col in (c for c in df.columns if isinstance(c, str) and "_ms_p" in c):
+        number = _numbers(df, col)
+        flag(col, np.isfinite(number) & (number < 0), lambda v: f"{parse_number(v):g} is negative")
+    dropped = [DroppedRow(source, row_numbers[i], *reasons[i]) for i in sorted(reasons)]
+    keep = np.ones(len(df), dtype=bool)
+    keep[list(reasons)] = False
+    return ImportResult(conform(df[keep]), dropped)
+
+
+def _numbers(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df:
+        return pd.Series(np.nan, index=df.index)
+    return df[col].map(parse_number) if df[col].dtype == object else pd.to_numeric(df[col], errors="coerce")
