@@ -103,3 +103,10 @@ def modeled_vs_measured(both: pd.DataFrame, metric: str) -> alt.LayerChart:
     )
     line = alt.Chart(pd.DataFrame({"v": [lo, hi]})).mark_line(color="gray", strokeDash=[4, 4]).encode(x="v:Q", y="v:Q")
     return alt.layer(line, points).properties(height=360)
+
+
+def calibration_report(both: pd.DataFrame) -> alt.VConcatChart:
+    """Modeled against measured for the four metrics the calibration is judged on."""
+    metrics = ("req_per_s", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_avg")
+    panels = [modeled_vs_measured(both, m).properties(width=380, height=300) for m in metrics]
+    return alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:])).resolve_scale(color="shared")

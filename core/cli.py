@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("calibrate", help="fit the performance model to measured sweeps and report its error")
     c.add_argument("--data", action="append", type=Path, required=True, help="measured benchmark file or folder")
     c.add_argument("--out", type=Path, help="calibration file to write (default: data/calibration.json)")
+    c.add_argument("--plot", type=Path, help="also write modeled-against-measured charts to this HTML file")
 
     p = sub.add_parser("predict", help="modeled metrics for every configuration found in a benchmark file")
     p.add_argument("--like", type=Path, required=True)
@@ -154,6 +155,15 @@ def _calibrate(args: argparse.Namespace) -> int:
     else:
         calibration.write(report)
     print(calibration.report_text(report))
+    if args.plot:
+        from core import charts
+        from core.perfmodel import Params
+
+        found, _ = calibration.curves(loaded.table)
+        both = calibration.predict(found, Params(**report["params"]))
+        figure = charts.calibration_report(both)
+        figure.save(str(args.plot))
+        print(f"wrote the modeled-against-measured charts to {args.plot}")
     return 0
 
 

@@ -132,3 +132,17 @@ def test_quote_download(server, page):
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert "Assumptions" in text and "servers" in text and "Traffic:" in text
     screenshot(page, "answer")
+
+
+def test_slider_move_updates_the_answer_and_the_url(server, page):
+    page.goto(f"{server.url}/traffic")
+    wait_for_app(page)
+    peak = page.get_by_test_id("stMetric").filter(has_text="Peak").get_by_test_id("stMetricValue")
+    expect(peak).to_have_text("199.8 req/s")
+    thumb = page.locator(".st-key-peak_factor [role='slider']")
+    thumb.focus()
+    thumb.press("ArrowRight")  # one step of 0.5: peak factor 7.5
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"peak_factor=7\.5"))
+    expect(peak).to_have_text("214.0 req/s")  # 28.54 req/s × 7.5
+    expect(page.get_by_test_id("stAlert").filter(has_text="servers")).to_be_visible()
