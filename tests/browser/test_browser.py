@@ -139,7 +139,7 @@ def test_slider_move_updates_the_answer_and_the_url(server, page):
     wait_for_app(page)
     peak = page.get_by_test_id("stMetric").filter(has_text="Peak").get_by_test_id("stMetricValue")
     expect(peak).to_have_text("199.8 req/s")
-    thumb = page.locator(".st-key-peak_factor [role='slider']")
+    thumb = page.locator(".st-key-peak_factor input[type='range']").first
     thumb.focus()
     thumb.press("ArrowRight")  # one step of 0.5: peak factor 7.5
     wait_for_app(page)
