@@ -81,6 +81,11 @@ def models() -> dict[str, Model]:
     return {name: Model(name=name, **_entry(entry)) for name, entry in _load("models.toml")["models"].items()}
 
 
+def usd_per_gpu_hour() -> dict[str, float]:
+    """Catalog rental prices, under the catalog names and the data files' spellings alike."""
+    return {name: g.usd_per_gpu_hour for g in gpus().values() for name in (g.name, *g.aliases)}
+
+
 def resolve_gpu(name: str) -> Gpu | None:
     """The catalog GPU a data file's name means (H100_80GB_HBM3 is H100 SXM), or None."""
     return _resolve(name, gpus())

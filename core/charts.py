@@ -60,7 +60,9 @@ def frontier(curves: pd.DataFrame, x: str, y: str, limit_ms: float | None = None
         layers.append(alt.Chart(band).mark_rect(opacity=0.08, color="#2e7d32").encode(x="x0:Q", x2="x1:Q"))
         layers.append(alt.Chart(pd.DataFrame({"x": [limit_ms]})).mark_rule(strokeDash=[6, 4], color="#c62828",
                                                                             size=2).encode(x="x:Q"))
-    layers += [base.mark_line(opacity=0.8), base.mark_circle(size=60, opacity=0.85)]
+    dash = alt.StrokeDash("provenance:N", title="Source", scale=alt.Scale(domain=["measured", "modeled"],
+                                                                          range=[[1, 0], [6, 3]]))
+    layers += [base.mark_line(opacity=0.8).encode(strokeDash=dash), base.mark_circle(size=60, opacity=0.85)]
     if chosen is not None and not chosen.empty:
         picks = chosen[[c for c in {x, y, "label"} if c in chosen]]
         layers.append(alt.Chart(picks).mark_point(shape="diamond", size=260, filled=False, strokeWidth=3,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core import catalog
 from core.errors import SizerError
 from core.frontier import Limits, Query
 from core.importers import RunLabels
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--llm-requests-per-rag-call", type=float)
     s.add_argument("--peak-factor", type=float)
     s.add_argument("--interpolate", action="store_true", help="also points interpolated to the exact limit")
+    s.add_argument("--rank-by", default="servers", choices=["servers", "cost"],
+                   help="fewest servers (default) or lowest monthly rental at the catalog's prices")
     s.add_argument("--json", action="store_true", help="print one JSON object")
 
     i = sub.add_parser("import", help="normalise benchmark files into the canonical table")
@@ -113,7 +116,7 @@ def _size(args: argparse.Namespace) -> int:
     query = Query(args.model, args.isl, args.osl, limits, tuple(args.gpu), tuple(args.tp), tuple(args.precision),
                   args.interpolate)
     loaded = load_paths(args.data or [benchmark_dir()])
-    result = size(loaded.table, query, traffic)
+    result = size(loaded.table, query, traffic, catalog.usd_per_gpu_hour(), args.rank_by)
     print(json.dumps(to_json(result), indent=2) if args.json else to_text(result))
     return 0
 

@@ -30,16 +30,25 @@ class Sizing:
         return None if self.options.empty else self.options.iloc[0]
 
 
-def size(table: pd.DataFrame, query: Query, traffic: Traffic,
-         usd_per_gpu_hour: dict[str, float] | None = None) -> Sizing:
-    """Search the frontier, then size every configuration for the peak and rank by whole, then exact servers."""
+RANKINGS = {
+    "servers": ["servers", "servers_exact", "gpus"],   # the course's question: fewest servers
+    "cost": ["usd_per_month", "servers", "servers_exact"],  # cheapest to rent (GPUs without a price rank last)
+}
+
+
+def size(table: pd.DataFrame, query: Query, traffic: Traffic, usd_per_gpu_hour: dict[str, float] | None = None,
+         rank_by: str = "servers") -> Sizing:
+    """Search the frontier, then size every configuration for the peak and rank it."""
     frontier = search(table, query)
-    return Sizing(size_points(frontier.points, traffic.peak_req_per_s, usd_per_gpu_hour), frontier, traffic, query)
+    options = size_points(frontier.points, traffic.peak_req_per_s, usd_per_gpu_hour, rank_by)
+    return Sizing(options, frontier, traffic, query)
 
 
-def size_points(points: pd.DataFrame, peak_req_per_s: float,
-                usd_per_gpu_hour: dict[str, float] | None = None) -> pd.DataFrame:
+def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: dict[str, float] | None = None,
+                rank_by: str = "servers") -> pd.DataFrame:
     """servers = peak ÷ prompts/s per server (the course's formula); instances and GPUs from per-instance req/s."""
+    if rank_by not in RANKINGS:
+        raise SizerError(f"rank by one of {', '.join(RANKINGS)}; got {rank_by!r}")
     if not (isinstance(peak_req_per_s, (int, float)) and math.isfinite(peak_req_per_s) and peak_req_per_s > 0):
         raise SizerError(f"peak req/s must be a positive number; got {peak_req_per_s!r}")
     out = points.copy()
@@ -58,7 +67,7 @@ def size_points(points: pd.DataFrame, peak_req_per_s: float,
     prices = out["gpu"].map(usd_per_gpu_hour or {}).astype("float64")
     out["usd_per_hour"] = out["servers_packed"] * node * prices
     out["usd_per_month"] = out["usd_per_hour"] * HOURS_PER_MONTH
-    return out.sort_values(["servers", "servers_exact", "gpus"], kind="stable").reset_index(drop=True)
+    return out.sort_values(RANKINGS[rank_by], kind="stable", na_position="last").reset_index(drop=True)
 
 
 def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits_ms: list[float],

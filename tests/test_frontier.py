@@ -156,3 +156,15 @@ def test_packing_and_whole_servers_by_hand():
     assert out.loc[1, "servers"] == 1 and out.loc[1, "instances"] == 4
     assert out.loc[4, "usd_per_hour"] == 4 * 8 * 2.0
     assert size_points(points.assign(prompts_per_s_per_server=[4.0, 4.0]), 20.0)["servers"].tolist() == [5, 5]
+
+
+def test_rank_by_cost_by_hand():
+    # 8 GPUs at $2 (A) against 16 at $0.50 (B): A needs 1 server at $16/h, B 2 servers at $8/h.
+    points = pd.DataFrame({"gpu": ["A", "B"], "gpus_per_instance": [1, 1], "node_gpus": [8, 8],
+                           "req_per_s": [1.0, 0.5], "prompts_per_s_per_server": [8.0, 4.0]})
+    by_servers = size_points(points, 8.0, {"A": 2.0, "B": 0.5})
+    by_cost = size_points(points, 8.0, {"A": 2.0, "B": 0.5}, rank_by="cost")
+    assert list(by_servers["gpu"]) == ["A", "B"] and list(by_cost["gpu"]) == ["B", "A"]
+    assert list(by_cost["usd_per_hour"]) == [8.0, 16.0]
+    with pytest.raises(SizerError, match="rank by"):
+        size_points(points, 8.0, rank_by="speed")

@@ -15,7 +15,7 @@ from core.traffic import Traffic, TrafficInputs, derive, direct
 COURSE = {
     "model": "Llama 3 8B", "lengths": "2000/200", "peak_direct": False, "calls": 30_000_000.0, "minutes": 10.0,
     "rag": 1.0, "llm": 3.0, "peak_factor": 7.0, "peak_rps": 200.0, "ttft": 300.0, "e2e": 0.0, "tps_user": 0.0,
-    "stat": "avg", "gpus": [], "tps": [], "precisions": [], "interpolate": False,
+    "stat": "avg", "gpus": [], "tps": [], "precisions": [], "interpolate": False, "rank": "servers",
 }
 STATS = ("avg", "p95")
 OWNED = {"traffic": ("traffic",), "sizing": ("limits", "filters")}  # sections a page draws in its own body
@@ -27,6 +27,7 @@ class Scenario:
 
     query: Query | None = None
     traffic: Traffic | None = None
+    rank_by: str = "servers"
     problems: list[str] = field(default_factory=list)
 
 
@@ -108,6 +109,9 @@ def filter_inputs(loaded: LoadedData) -> None:
                    bind="query-params")
     st.multiselect("Precision (none = all)", sorted(rows["precision"].dropna().unique()), key="precisions",
                    bind="query-params")
+    st.segmented_control("Rank by", ["servers", "cost"], key="rank", default=COURSE["rank"], bind="query-params",
+                         help="servers: fewest servers (the course's question); cost: lowest monthly rental at the "
+                              "catalog prices (Data page)")
     st.toggle("Interpolate to the exact limit", key="interpolate", bind="query-params",
               help="Also consider the point between the last measured concurrency that meets the limit and the "
                    "first that fails, linear in concurrency, never beyond the measured range")
@@ -116,7 +120,7 @@ def filter_inputs(loaded: LoadedData) -> None:
 def current() -> Scenario:
     """Read the inputs; every problem becomes a sentence for the page, never an exception."""
     s = st.session_state
-    out = Scenario()
+    out = Scenario(rank_by=s.get("rank") or COURSE["rank"])
     try:
         if s.get("peak_direct", COURSE["peak_direct"]):
             out.traffic = direct(s.get("peak_rps", COURSE["peak_rps"]))

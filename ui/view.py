@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core import catalog
 from core.errors import SizerError
 from core.perfmodel import accuracy_note
 from core.sizing import Sizing, size
@@ -48,19 +49,10 @@ def sizing(loaded: LoadedData, sc: Scenario) -> Sizing | None:
     if sc.query is None or sc.traffic is None:
         return None
     try:
-        return size(loaded.table, sc.query, sc.traffic, prices())
+        return size(loaded.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), rank_by=sc.rank_by)
     except SizerError as exc:
         st.warning(str(exc)[:1].upper() + str(exc)[1:], icon=":material/warning:")
         return None
-
-
-@st.cache_data(show_spinner=False)
-def prices() -> dict[str, float]:
-    """Catalog rental prices per GPU-hour, under the data's GPU names too."""
-    from core import catalog
-
-    return {g.name: g.usd_per_gpu_hour for g in catalog.gpus().values()} | {
-        alias: g.usd_per_gpu_hour for g in catalog.gpus().values() for alias in g.aliases}
 
 
 def nothing_meets(result: Sizing) -> None:
@@ -74,7 +66,7 @@ def nothing_meets(result: Sizing) -> None:
 def provenance_caption(options: pd.DataFrame) -> None:
     kinds = set(options["provenance"]) if not options.empty else set()
     if "modeled" in kinds:
-        st.caption(f"Rows marked *modeled* are {accuracy_note()}. Measured data you load replaces them "
+        st.caption(f"Rows and curves marked *modeled* are {accuracy_note()}. Measured data you load replaces them "
                    "for the configurations it covers.")
     if "measured" in kinds:
         st.caption("Rows marked *measured* come from the loaded benchmark files (Data page).")
