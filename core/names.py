@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-
 from core.errors import SizerError
 
 
@@ -13,14 +11,9 @@ def normalise(name: str) -> str:
     return re.sub(r"[\s\-._/]+", "", str(name).lower())
 
 
-def match_name(query: str, available: Iterable[str], what: str) -> str:
-    """The one available name equal to, or else uniquely containing, the query; otherwise an error listing them."""
-    names = sorted(set(available))
-    return match_key(query, {n: n for n in names}, what)
-
-
 def match_key(query: str, key_of: dict[str, str], what: str) -> str:
-    """Like match_name, but several spellings of one thing (H100_80GB_HBM3, H100 SXM) are not ambiguous."""
+    """The key of the one name equal to, or else uniquely containing, the query (several spellings of one thing,
+    H100_80GB_HBM3 and H100 SXM, are not ambiguous); otherwise an error that lists the names."""
     wanted = normalise(query)
     for found in ([n for n in key_of if normalise(n) == wanted], [n for n in key_of if wanted and wanted in normalise(n)]):
         keys = sorted({key_of[n] for n in found})

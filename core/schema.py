@@ -32,15 +32,8 @@ INT_COLUMNS = ("tp", "pp", "gpus_per_instance", "isl", "osl", "runs")
 # Columns every imported row must have a finite, positive value in.
 REQUIRED_METRICS: tuple[str, ...] = ("ttft_ms_avg", "itl_ms_avg", "e2e_ms_avg", "req_per_s")
 
-PROVENANCES = ("measured", "modeled")
-LOAD_MODES = ("concurrency", "request_rate")
 LITTLE_TOLERANCE = 0.15
 DEFAULT_NODE_GPUS = 8
-
-
-def empty_table() -> pd.DataFrame:
-    """An empty canonical table with the declared columns."""
-    return conform(pd.DataFrame(columns=list(COLUMNS)))
 
 
 def conform(df: pd.DataFrame) -> pd.DataFrame:

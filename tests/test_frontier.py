@@ -7,7 +7,7 @@ import pytest
 
 from core.errors import SizerError
 from core.frontier import Limits, Query, search
-from core.names import match_name
+from core.names import match_key
 from core.sizing import size, size_points
 from core.traffic import TrafficInputs, derive, direct
 
@@ -136,14 +136,17 @@ def test_tokens_per_user_limit_is_an_itl_limit(nim_table):
     ("META_LLAMA3.8B.INSTRUCT", "meta-llama3-8b-instruct"),
 ])
 def test_name_matching(query, expected):
-    assert match_name(query, ["meta-llama3-8b-instruct", "meta-llama3-70b-instruct"], "model") == expected
+    names = {"meta-llama3-8b-instruct": "meta-llama3-8b-instruct", "meta-llama3-70b-instruct": "meta-llama3-70b-instruct"}
+    assert match_key(query, names, "model") == expected
 
 
 def test_name_matching_errors():
     with pytest.raises(SizerError, match="ambiguous.*A100.*H100"):
-        match_name("100", ["A100-SXM4-80GB", "H100_80GB_HBM3"], "GPU")
+        match_key("100", {"A100-SXM4-80GB": "A100-SXM4-80GB", "H100_80GB_HBM3": "H100_80GB_HBM3"}, "GPU")
     with pytest.raises(SizerError, match="unknown GPU 'b200'; available: A100-SXM4-80GB, H100_80GB_HBM3"):
-        match_name("b200", ["A100-SXM4-80GB", "H100_80GB_HBM3"], "GPU")
+        match_key("b200", {"A100-SXM4-80GB": "A100-SXM4-80GB", "H100_80GB_HBM3": "H100_80GB_HBM3"}, "GPU")
+    # two spellings of one GPU are one answer, not an ambiguity
+    assert match_key("h100", {"H100_80GB_HBM3": "H100 SXM", "H100 SXM": "H100 SXM"}, "GPU") == "H100 SXM"
 
 
 def test_packing_and_whole_servers_by_hand():
