@@ -92,7 +92,8 @@ def headline(result: Sizing) -> str:
         return "Nothing in the data meets the latency limits."
     q = result.query
     source = "model estimate" if best["provenance"] == "modeled" else "measured"
-    return (f"{int(best['servers'])} servers of {best['gpu']} ({int(best['gpus'])} GPUs, TP{int(best['tp'])}, "
+    servers = int(best["servers"])
+    return (f"{servers} server{'s' if servers != 1 else ''} of {best['gpu']} ({int(best['gpus'])} GPUs, TP{int(best['tp'])}, "
             f"{best['precision']}) serve {result.traffic.peak_req_per_s:,.1f} peak req/s of {result.frontier.model} "
             f"within {q.limits.describe()} ({best['servers_exact']:.2f} servers exactly; {source}).")
 

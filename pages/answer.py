@@ -44,8 +44,9 @@ if not view.problems(sc):
                 st.dataframe(others, column_config=view.TABLE_COLUMNS, hide_index=True)
             view.provenance_caption(result.options)
         note = f"{len(loaded.files)} file(s): {', '.join(loaded.files)}"
+        link = view.share_link()
         cols = st.columns(3)
-        cols[0].download_button("Quote (text)", data=lambda: quote.quote_text(result, note), file_name="sizing-quote.txt",
+        cols[0].download_button("Quote (text)", data=lambda: quote.quote_text(result, note, link), file_name="sizing-quote.txt",
                                 mime="text/plain", on_click="ignore", icon=":material/description:", key="dl_quote",
                                 width="stretch")
         cols[1].download_button("Options (CSV)", data=lambda: quote.to_csv_text(result), file_name="sizing-options.csv",
@@ -54,4 +55,6 @@ if not view.problems(sc):
         cols[2].download_button("Options (JSON)", data=lambda: quote.to_json_text(result),
                                 file_name="sizing-options.json", mime="application/json", on_click="ignore",
                                 icon=":material/data_object:", key="dl_json", width="stretch")
-        st.caption("Share this scenario: copy the page address; every input is in it.")
+        if link:
+            st.caption("Share this scenario: the link below (the page address) carries every input.")
+            st.code(link, language=None)

@@ -37,6 +37,19 @@ def chart(spec: alt.TopLevelMixin) -> None:
     st.vega_lite_chart(spec.to_dict(validate=False), width="stretch")
 
 
+def share_link() -> str | None:
+    """This page's address with every scenario value that differs from the defaults (the bound inputs)."""
+    from urllib.parse import urlencode, urlsplit
+
+    base = st.context.url
+    if not base:
+        return None
+    if not urlsplit(base).path:
+        base += "/"
+    pairs = [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
 def problems(sc: Scenario) -> bool:
     """Show what the user must fix; True when there is something."""
     for problem in sc.problems:

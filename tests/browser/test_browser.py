@@ -125,12 +125,13 @@ def test_charts_render(server, page, path):
 
 
 def test_quote_download(server, page):
-    page.goto(server.url)
+    page.goto(f"{server.url}/?ttft=500")
     wait_for_app(page)
     with page.expect_download() as download:
         page.locator(".st-key-dl_quote button").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "Assumptions" in text and "servers" in text and "Traffic:" in text
+    assert "Assumptions" in text and "servers" in text and "Traffic:" in text and "TTFT ≤ 500 ms" in text
+    assert f"Scenario link: {server.url}/?ttft=500" in text
     screenshot(page, "answer")
 
 
