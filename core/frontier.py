@@ -115,7 +115,8 @@ def select(table: pd.DataFrame, query: Query) -> tuple[np.ndarray, str]:
         mask &= table["precision"].str.lower().isin({p.lower() for p in query.precisions}).to_numpy(dtype=bool)
     if not mask.any():
         raise SizerError(f"the GPU/TP/precision filters leave no {model} data at {query.isl}/{query.osl}")
-    return mask, model
+    spellings = pd.unique(table["model"].to_numpy()[mask])
+    return mask, str(spellings[0]) if len(spellings) == 1 else model  # the data's own name when it has one
 
 
 def _match_key(table: pd.DataFrame, column: str, query: str) -> str:

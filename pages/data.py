@@ -20,8 +20,7 @@ cols[2].metric("GPUs", len(info["gpus"]))
 cols[3].metric("Flagged runs", info["flagged"], help="Concurrency differs from req/s × mean latency by > 15 %")
 st.markdown(f"**Provenance:** {', '.join(f'{n:,} {k}' for k, n in info['provenance'].items()) or 'nothing loaded'}. "
             f"Loaded at start from `{benchmark_dir()}` (set `SIZER_DATA_DIR` to use another folder).")
-st.toggle("Include the embedded data", value=True, key=data.USE_DEFAULT,
-          help="Switch off to size on your uploads alone (only when you have uploaded something)")
+data.use_default_toggle()
 with st.expander(f"Files ({len(loaded.files)})", expanded=False):
     st.markdown("\n".join(f"- `{f}`" for f in loaded.files) or "none")
 

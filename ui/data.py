@@ -13,7 +13,7 @@ from core.schema import conform
 from core.table import LoadedData, benchmark_dir, prepare
 
 UPLOADS = "uploads"  # session key: tuple of (name, bytes, labels); small files only (server.maxUploadSize)
-USE_DEFAULT = "modeled"  # widget key of the "include the embedded data" toggle
+USE_DEFAULT = "use_default"  # session key (not a widget's, so it survives pages that do not draw the toggle)
 
 
 @st.cache_data(show_spinner="Loading benchmark data…", max_entries=4)
@@ -56,6 +56,15 @@ def add_upload(name: str, data: bytes, labels: RunLabels) -> list[DroppedRow]:
 
 def uploads() -> tuple[tuple[str, bytes, tuple], ...]:
     return tuple(st.session_state.get(UPLOADS, ()))
+
+
+def use_default_toggle() -> None:
+    """The Data page's switch; its value is copied to a plain session key that every page reads."""
+    def keep() -> None:
+        st.session_state[USE_DEFAULT] = st.session_state["use_default_toggle"]
+
+    st.toggle("Include the embedded data", value=st.session_state.get(USE_DEFAULT, True), key="use_default_toggle",
+              on_change=keep, help="Switch off to size on your uploads alone (only when you have uploaded something)")
 
 
 def current() -> LoadedData:

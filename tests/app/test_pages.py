@@ -179,3 +179,15 @@ def test_broken_upload_keeps_the_scenario(default_data):
     assert any("not a GenAI-Perf summary" in e.value or "missing metric" in e.value for e in at.error)
     at.switch_page("pages/answer.py").run()
     assert at.number_input(key="ttft").value == 450.0
+
+
+def test_uploads_alone_hold_across_pages(default_data, nim_csv):
+    at = start("pages/data.py")
+    _upload(at, "nim.csv", nim_csv.read_bytes())
+    at.toggle(key="use_default_toggle").set_value(False).run()
+    assert metric(at, "Rows") == "715"
+    at.switch_page("pages/answer.py").run()
+    at.multiselect(key="gpus").set_value(["H100 SXM"]).run()
+    assert metric(at, "Servers (exact)") == "4.81"
+    at.switch_page("pages/data.py").run()
+    assert metric(at, "Rows") == "715" and at.toggle(key="use_default_toggle").value is False
