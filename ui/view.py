@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import altair as alt
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +13,9 @@ from core.perfmodel import accuracy_note
 from core.sizing import Sizing, size
 from core.table import LoadedData
 from ui.scenario import Scenario
+
+if TYPE_CHECKING:
+    import altair as alt
 
 TABLE_COLUMNS = {
     "gpu": st.column_config.TextColumn("GPU"), "tp": st.column_config.NumberColumn("TP"),
