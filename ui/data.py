@@ -67,6 +67,25 @@ def use_default_toggle() -> None:
               on_change=keep, help="Switch off to size on your uploads alone (only when you have uploaded something)")
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _choices(_loaded: LoadedData, identity: int) -> dict[str, dict[str, list]]:
+    """Per model: the lengths, GPUs, TPs and precisions the data has (what the scenario widgets offer)."""
+    table = _loaded.table
+    out: dict[str, dict[str, list]] = {}
+    for model, rows in table.groupby("model_key", sort=True):
+        out[str(model)] = {
+            "lengths": [f"{i}/{o}" for i, o in sorted({(int(i), int(o)) for i, o in zip(rows["isl"], rows["osl"])})],
+            "gpus": sorted(rows["gpu_key"].dropna().unique()),
+            "tps": sorted(int(t) for t in rows["tp"].dropna().unique()),
+            "precisions": sorted(rows["precision"].dropna().unique()),
+        }
+    return out
+
+
+def choices(loaded: LoadedData) -> dict[str, dict[str, list]]:
+    return _choices(loaded, id(loaded))
+
+
 def current() -> LoadedData:
     """The table every page works on: the data folder (unless switched off) plus this session's uploads."""
     uploaded = uploads()

@@ -10,6 +10,7 @@ from core.errors import SizerError
 from core.frontier import Limits, Query
 from core.table import LoadedData
 from core.traffic import Traffic, TrafficInputs, derive, direct
+from ui.data import choices
 
 # The course's call-centre example (Notebook 2): the defaults, and the preset that restores them.
 COURSE = {
@@ -54,14 +55,12 @@ def load_course_example() -> None:
 
 
 def workload_inputs(loaded: LoadedData) -> None:
-    table = loaded.table
-    models = sorted(table["model_key"].dropna().unique()) if not table.empty else []
+    offered = choices(loaded)
+    models = list(offered)
     default = COURSE["model"] if COURSE["model"] in models else (models[0] if models else None)
     model = st.selectbox("Model", models, index=models.index(default) if default else None, key="model",
                          bind="query-params", help="Models in the loaded data (catalog names where known)")
-    rows = table[table["model_key"] == model] if model else table.iloc[0:0]
-    pairs = sorted({(int(i), int(o)) for i, o in zip(rows["isl"], rows["osl"])})
-    options = [f"{i}/{o}" for i, o in pairs]
+    options = offered[model]["lengths"] if model else []
     st.selectbox("Input / output tokens", options,
                  index=options.index(COURSE["lengths"]) if COURSE["lengths"] in options else (0 if options else None),
                  key="lengths", bind="query-params",
@@ -101,14 +100,10 @@ def limit_inputs() -> None:
 
 
 def filter_inputs(loaded: LoadedData) -> None:
-    table = loaded.table
-    model = st.session_state.get("model")
-    rows = table[table["model_key"] == model] if model else table
-    st.multiselect("GPUs (none = all)", sorted(rows["gpu_key"].dropna().unique()), key="gpus", bind="query-params")
-    st.multiselect("TP (none = all)", sorted(int(t) for t in rows["tp"].dropna().unique()), key="tps",
-                   bind="query-params")
-    st.multiselect("Precision (none = all)", sorted(rows["precision"].dropna().unique()), key="precisions",
-                   bind="query-params")
+    offered = choices(loaded).get(st.session_state.get("model") or "", {})
+    st.multiselect("GPUs (none = all)", offered.get("gpus", []), key="gpus", bind="query-params")
+    st.multiselect("TP (none = all)", offered.get("tps", []), key="tps", bind="query-params")
+    st.multiselect("Precision (none = all)", offered.get("precisions", []), key="precisions", bind="query-params")
     st.segmented_control("Rank by", ["servers", "cost"], key="rank", default=COURSE["rank"], bind="query-params",
                          help="servers: fewest servers (the course's question); cost: lowest monthly rental at the "
                               "catalog prices (Data page)")
