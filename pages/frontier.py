@@ -58,9 +58,10 @@ if story == "scenario":
         picked = picked[picked["precision"].isin(q.precisions)]
 else:
     picked = rows[rows["gpu_key"] == gpu]
-    if story == "tp":
-        longest = picked["isl"].max()
-        picked = picked[(picked["isl"] == longest) & (picked["precision"] == picked["precision"].min())]
+    if story == "tp":  # the course: FP8, the longest input, all TPs
+        precisions = set(picked["precision"])
+        picked = picked[picked["precision"] == ("fp8" if "fp8" in precisions else min(precisions))]
+        picked = picked[picked["isl"] == picked["isl"].max()]
         picked = picked[picked["osl"] == picked["osl"].min()]
     elif story in ("lengths", "queue"):
         tp = int(picked["tp"].min())
