@@ -1,5 +1,7 @@
 """What-if: the calibrated model's curves for any catalog model, GPU, TP and precision, beside measurements."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -7,6 +9,7 @@ import streamlit as st
 from core import catalog, charts
 from core.calibration import curves, errors, predict
 from core.errors import SizerError
+from core.frontier import Query, search
 from core.perfmodel import CALIBRATION_FILE, Config, Params, accuracy_note, sweep
 from core.sizing import size_points
 from core.table import add_derived, add_keys
@@ -62,8 +65,6 @@ if not measured.empty:
 
 sc = scenario.current()
 if sc.query is not None and sc.traffic is not None:
-    from core.frontier import Query, search
-
     st.subheader("Servers for your traffic and limit, on these modeled curves")
     try:
         found = search(modeled, Query(model, isl, osl, sc.query.limits, interpolate=sc.query.interpolate))
@@ -81,8 +82,6 @@ if sc.query is not None and sc.traffic is not None:
                        "sidebar scenario.")
 
 with st.expander("How accurate is the model?"):
-    import json
-
     report = json.loads(CALIBRATION_FILE.read_text())
     rows = [{"metric": m, "median error %": e["median_pct"], "90th percentile %": e["p90_pct"]}
             for m, e in report["errors"].items()]

@@ -90,4 +90,9 @@ def current() -> LoadedData:
     """The table every page works on: the data folder (unless switched off) plus this session's uploads."""
     uploaded = uploads()
     use_default = bool(st.session_state.get(USE_DEFAULT, True)) or not uploaded
-    return _combined(str(benchmark_dir()), use_default, uploaded)
+    folder = benchmark_dir()
+    if use_default and not folder.is_dir():
+        st.error(f"The data folder {folder} does not exist: check SIZER_DATA_DIR. Upload benchmark files on the Data "
+                 "page, or point SIZER_DATA_DIR at a folder of them.", icon=":material/folder_off:")
+        use_default = False
+    return _combined(str(folder), use_default, uploaded)

@@ -191,3 +191,18 @@ def test_uploads_alone_hold_across_pages(default_data, nim_csv):
     assert metric(at, "Servers (exact)") == "4.81"
     at.switch_page("pages/data.py").run()
     assert metric(at, "Rows") == "715" and at.toggle(key="use_default_toggle").value is False
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_missing_data_folder_is_a_message(monkeypatch, tmp_path, page):
+    monkeypatch.setenv("SIZER_DATA_DIR", str(tmp_path / "nowhere"))
+    at = start(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("does not exist" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_data_folder(monkeypatch, tmp_path, page):
+    monkeypatch.setenv("SIZER_DATA_DIR", str(tmp_path))
+    at = start(page)
+    assert not at.exception, [e.value for e in at.exception]
