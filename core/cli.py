@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--llm-requests-per-rag-call", type=float)
     s.add_argument("--peak-factor", type=float)
     s.add_argument("--interpolate", action="store_true", help="also points interpolated to the exact limit")
+    s.add_argument("--utilisation", type=float, default=1.0,
+                   help="plan at this share of the benchmarked throughput (1 = as measured, the course; 0.8 = 20 %% headroom)")
     s.add_argument("--rank-by", default="servers", choices=["servers", "cost"],
                    help="fewest servers (default) or lowest monthly rental at the catalog's prices")
     s.add_argument("--json", action="store_true", help="print one JSON object")
@@ -116,7 +118,7 @@ def _size(args: argparse.Namespace) -> int:
     query = Query(args.model, args.isl, args.osl, limits, tuple(args.gpu), tuple(args.tp), tuple(args.precision),
                   args.interpolate)
     loaded = load_paths(args.data or [benchmark_dir()])
-    result = size(loaded.table, query, traffic, catalog.usd_per_gpu_hour(), args.rank_by)
+    result = size(loaded.table, query, traffic, catalog.usd_per_gpu_hour(), args.rank_by, args.utilisation)
     print(json.dumps(to_json(result), indent=2) if args.json else to_text(result))
     return 0
 

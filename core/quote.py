@@ -40,6 +40,7 @@ def to_json(result: Sizing) -> dict[str, object]:
         "isl": result.query.isl,
         "osl": result.query.osl,
         "limits": result.query.limits.describe(),
+        "utilisation": result.utilisation,
         "options": options_records(result),
     }
     if result.frontier.nearest_miss is not None:
@@ -72,6 +73,8 @@ def quote_text(result: Sizing, data_note: str, link: str | None = None) -> str:
     lines += [f"Servers of {int(best['node_gpus']) if best is not None else 8} GPUs; "
               "servers = peak req/s ÷ prompts/s per server (fractional, as the NVIDIA sizing course), rounded up; "
               "instances = peak req/s ÷ req/s per instance, rounded up",
+              f"Planned utilisation: {result.utilisation:.0%} of the benchmarked throughput"
+              + (" (as benchmarked, the course's method)" if result.utilisation == 1 else " (headroom for bursts)"),
               f"Operating points: {'measured, or interpolated between measured concurrencies' if q.interpolate else 'measured concurrencies only'}",
               f"Data: {data_note}", ""]
     if best is not None:

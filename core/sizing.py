@@ -24,6 +24,7 @@ class Sizing:
     frontier: Frontier
     traffic: Traffic
     query: Query
+    utilisation: float = 1.0
 
     @property
     def best(self) -> pd.Series | None:
@@ -37,16 +38,19 @@ RANKINGS = {
 
 
 def size(table: pd.DataFrame, query: Query, traffic: Traffic, usd_per_gpu_hour: dict[str, float] | None = None,
-         rank_by: str = "servers") -> Sizing:
+         rank_by: str = "servers", utilisation: float = 1.0) -> Sizing:
     """Search the frontier, then size every configuration for the peak and rank it."""
     frontier = search(table, query)
-    options = size_points(frontier.points, traffic.peak_req_per_s, usd_per_gpu_hour, rank_by)
-    return Sizing(options, frontier, traffic, query)
+    options = size_points(frontier.points, traffic.peak_req_per_s, usd_per_gpu_hour, rank_by, utilisation)
+    return Sizing(options, frontier, traffic, query, utilisation)
 
 
 def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: dict[str, float] | None = None,
-                rank_by: str = "servers") -> pd.DataFrame:
-    """servers = peak ÷ prompts/s per server (the course's formula); instances and GPUs from per-instance req/s."""
+                rank_by: str = "servers", utilisation: float = 1.0) -> pd.DataFrame:
+    """servers = peak ÷ (prompts/s per server × utilisation): the course's formula at utilisation 1. A benchmark at
+    fixed concurrency overstates what open (bursty) arrivals get at the same latency; utilisation < 1 is headroom."""
+    if not (isinstance(utilisation, (int, float)) and 0 < utilisation <= 1):
+        raise SizerError(f"utilisation must be above 0 and at most 1 (100 %); got {utilisation!r}")
     if rank_by not in RANKINGS:
         raise SizerError(f"rank by one of {', '.join(RANKINGS)}; got {rank_by!r}")
     if not (isinstance(peak_req_per_s, (int, float)) and math.isfinite(peak_req_per_s) and peak_req_per_s > 0):
@@ -56,6 +60,7 @@ def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: d
         return out.assign(servers_exact=[], servers=[], instances=[], gpus=[], servers_packed=[], usd_per_hour=[])
     node = out["node_gpus"].to_numpy(dtype="float64")
     gpi = out["gpus_per_instance"].to_numpy(dtype="float64")
+    peak_req_per_s = peak_req_per_s / utilisation
     out["servers_exact"] = peak_req_per_s / out["prompts_per_s_per_server"].to_numpy(dtype="float64")
     out["servers"] = np.ceil(out["servers_exact"] - EPS).astype("int64")
     out["instances"] = np.ceil(peak_req_per_s / out["req_per_s"].to_numpy(dtype="float64") - EPS).astype("int64")
@@ -71,12 +76,12 @@ def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: d
 
 
 def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits_ms: list[float],
-                     metric: str = "ttft_ms") -> pd.DataFrame:
+                     metric: str = "ttft_ms", utilisation: float = 1.0) -> pd.DataFrame:
     """Best whole and exact servers at each latency limit: what loosening the limit saves."""
     rows = []
     for limit in limits_ms:
         at = replace(query, limits=replace(query.limits, **{metric: float(limit)}))
-        best = size(table, at, traffic).best
+        best = size(table, at, traffic, utilisation=utilisation).best
         if best is not None:
             rows.append({"limit_ms": float(limit), "servers_exact": float(best["servers_exact"]),
                          "servers": int(best["servers"]),

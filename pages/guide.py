@@ -26,7 +26,10 @@ st.markdown("""
    second per server whose latency still meets every limit (optionally a point interpolated exactly to the limit).
 3. Servers = peak requests per second ÷ prompts per second per server, as the NVIDIA course computes it; round up
    for whole servers. Instances = peak ÷ requests per second per instance, rounded up; GPUs = instances × TP.
-4. Rank the configurations by whole servers, then by the exact figure.
+4. Rank the configurations by whole servers, then by the exact figure (or by monthly rental cost).
+5. Optionally plan below 100 % of the benchmarked throughput. A benchmark keeps exactly N requests in flight;
+   real users arrive in bursts, so at the same average load the latency is sometimes worse. Planning at, say,
+   80 % leaves that headroom. The course (and the default here) plans at 100 %.
 """)
 sc = scenario.current()
 if not view.problems(sc):

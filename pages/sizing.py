@@ -25,10 +25,11 @@ sc = scenario.current()
 
 
 @st.cache_data(show_spinner="Sizing at every limit…", max_entries=64)
-def _cost_steps(_loaded: LoadedData, sources: tuple, query: Query, traffic: Traffic, metric: str) -> pd.DataFrame:
+def _cost_steps(_loaded: LoadedData, sources: tuple, query: Query, traffic: Traffic, metric: str,
+                utilisation: float) -> pd.DataFrame:
     """Servers at 40 limits from 30 ms to 30 s; the swept limit is left out of `query`, so moving it hits the cache."""
     limits = np.unique(np.round(np.geomspace(30, 30_000, 40)))
-    return servers_by_limit(_loaded.table, query, traffic, list(limits), metric)
+    return servers_by_limit(_loaded.table, query, traffic, list(limits), metric, utilisation)
 
 
 def _highlight(frame: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +63,7 @@ if result is not None:
         metric = "ttft_ms" if q.limits.ttft_ms is not None or q.limits.e2e_ms is None else "e2e_ms"
         st.subheader("The cost of latency")
         steps = _cost_steps(loaded, tuple(loaded.files), replace(q, limits=replace(q.limits, **{metric: None})),
-                            result.traffic, metric)
+                            result.traffic, metric, result.utilisation)
         view.chart(charts.cost_of_latency(steps, getattr(q.limits, metric)))
         st.caption(f"Servers needed as the {'TTFT' if metric == 'ttft_ms' else 'end-to-end'} limit ({q.limits.stat}) "
                    "moves, other limits held; the red line is yours. Solid: whole servers; dashed: exact.")

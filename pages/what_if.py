@@ -75,7 +75,8 @@ if sc.query is not None and sc.traffic is not None:
             st.info("None of these configurations meets your limit "
                     + (f"({found.nearest_miss.describe()})" if found.nearest_miss else ""), icon=":material/info:")
         else:
-            sized = size_points(found.points, sc.traffic.peak_req_per_s, catalog.usd_per_gpu_hour(), sc.rank_by)
+            sized = size_points(found.points, sc.traffic.peak_req_per_s, catalog.usd_per_gpu_hour(), sc.rank_by,
+                                sc.utilisation)
             shown = sized.assign(ttft=sized["ttft_ms_avg"], e2e=sized["e2e_ms_avg"], itl=sized["itl_ms_avg"])
             st.dataframe(shown[list(view.TABLE_COLUMNS)], column_config=view.TABLE_COLUMNS, hide_index=True)
             st.caption(f"{sc.traffic.peak_req_per_s:,.1f} peak req/s within {sc.query.limits.describe()}, from the "

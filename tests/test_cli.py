@@ -84,3 +84,12 @@ def test_import_without_labels_exits_2(artifacts, tmp_path):
     run_file = artifacts / "meta_llama3-8b-instruct-openai-chat-concurrency1" / "profile_export_genai_perf.json"
     out = run("import", str(run_file), "--out", str(tmp_path / "x.csv"))
     assert out.returncode == 2 and "supply them" in out.stderr
+
+
+def test_utilisation_option(nim_csv):
+    out = run("size", "--data", str(nim_csv), *COURSE, "--ttft-ms", "300", "--peak-rps", "200", "--utilisation", "0.8",
+              "--json")
+    doc = json.loads(out.stdout)
+    assert doc["utilisation"] == 0.8 and round(doc["options"][0]["servers_exact"], 2) == 6.01  # 200 / (41.56 × 0.8)
+    bad = run("size", "--data", str(nim_csv), *COURSE, "--ttft-ms", "300", "--peak-rps", "200", "--utilisation", "1.5")
+    assert bad.returncode == 2 and "utilisation" in bad.stderr

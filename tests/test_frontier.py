@@ -171,3 +171,14 @@ def test_rank_by_cost_by_hand():
     assert list(by_cost["usd_per_hour"]) == [8.0, 16.0]
     with pytest.raises(SizerError, match="rank by"):
         size_points(points, 8.0, rank_by="speed")
+
+
+def test_utilisation_headroom_by_hand(nim_table):
+    # Course point: 41.56 prompts/s per 8 H100 at 80 % utilisation: 200 / (41.56 × 0.8) = 6.01 servers; instances
+    # ceil(200 / (5.195 × 0.8)) = 49.
+    query = Query("llama3-8b", 2000, 200, Limits(ttft_ms=300), gpus=("h100",))
+    best = size(nim_table, query, direct(200), utilisation=0.8).best
+    assert round(best["servers_exact"], 2) == 6.01 and best["servers"] == 7 and best["instances"] == 49
+    for bad in (0, -0.5, 1.2, float("nan")):
+        with pytest.raises(SizerError, match="utilisation"):
+            size(nim_table, query, direct(200), utilisation=bad)

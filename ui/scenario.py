@@ -17,6 +17,7 @@ COURSE = {
     "model": "Llama 3 8B", "lengths": "2000/200", "peak_direct": False, "calls": 30_000_000.0, "minutes": 10.0,
     "rag": 1.0, "llm": 3.0, "peak_factor": 7.0, "peak_rps": 200.0, "ttft": 300.0, "e2e": 0.0, "tps_user": 0.0,
     "stat": "avg", "gpus": [], "tps": [], "precisions": [], "interpolate": False, "rank": "servers",
+    "utilisation": 100,
 }
 STATS = ("avg", "p95")
 OWNED = {"traffic": ("traffic",), "sizing": ("limits", "filters")}  # sections a page draws in its own body
@@ -29,6 +30,7 @@ class Scenario:
     query: Query | None = None
     traffic: Traffic | None = None
     rank_by: str = "servers"
+    utilisation: float = 1.0
     problems: list[str] = field(default_factory=list)
 
 
@@ -107,6 +109,10 @@ def filter_inputs(loaded: LoadedData) -> None:
     st.segmented_control("Rank by", ["servers", "cost"], key="rank", default=COURSE["rank"], bind="query-params",
                          help="servers: fewest servers (the course's question); cost: lowest monthly rental at the "
                               "catalog prices (Data page)")
+    st.slider("Plan at (% of benchmarked throughput)", min_value=50, max_value=100, value=COURSE["utilisation"],
+              step=5, key="utilisation", bind="query-params",
+              help="100 %: as benchmarked (the course). A fixed-concurrency benchmark overstates what bursty, open "
+                   "arrivals get at the same latency; 80 % leaves 20 % headroom")
     st.toggle("Interpolate to the exact limit", key="interpolate", bind="query-params",
               help="Also consider the point between the last measured concurrency that meets the limit and the "
                    "first that fails, linear in concurrency, never beyond the measured range")
@@ -115,7 +121,7 @@ def filter_inputs(loaded: LoadedData) -> None:
 def current() -> Scenario:
     """Read the inputs; every problem becomes a sentence for the page, never an exception."""
     s = st.session_state
-    out = Scenario(rank_by=s.get("rank") or COURSE["rank"])
+    out = Scenario(rank_by=s.get("rank") or COURSE["rank"], utilisation=s.get("utilisation", COURSE["utilisation"]) / 100)
     try:
         if s.get("peak_direct", COURSE["peak_direct"]):
             out.traffic = direct(s.get("peak_rps", COURSE["peak_rps"]))
@@ -153,7 +159,8 @@ def describe(sc: Scenario) -> str:
     narrowed = "; only " + ", ".join(f for f in filters if f) if any(filters) else ""
     return (f"**{q.model}**, {q.isl} input → {q.osl} output tokens per request, "
             f"**{sc.traffic.peak_req_per_s:,.1f} req/s at peak**, limit {q.limits.describe()}"
-            f"{', interpolated operating points allowed' if q.interpolate else ''}{narrowed}.")
+            f"{', interpolated operating points allowed' if q.interpolate else ''}"
+            f"{f', planned at {sc.utilisation:.0%} of benchmarked throughput' if sc.utilisation < 1 else ''}{narrowed}.")
 
 
 def _limit(value: object) -> float | None:

@@ -66,7 +66,7 @@ def sizing(loaded: LoadedData, sc: Scenario) -> Sizing | None:
     if sc.query is None or sc.traffic is None:
         return None
     try:
-        return size(loaded.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), rank_by=sc.rank_by)
+        return size(loaded.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by, sc.utilisation)
     except SizerError as exc:
         st.warning(str(exc)[:1].upper() + str(exc)[1:], icon=":material/warning:")
         return None

@@ -206,3 +206,13 @@ def test_empty_data_folder(monkeypatch, tmp_path, page):
     monkeypatch.setenv("SIZER_DATA_DIR", str(tmp_path))
     at = start(page)
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_headroom_slider_scales_the_answer(nim_dir):
+    at = start("pages/sizing.py")
+    at.multiselect(key="gpus").set_value(["H100 SXM"]).run()
+    at.slider(key="utilisation").set_value(80).run()
+    no_errors(at)
+    assert round(at.dataframe[0].value["servers_exact"].iloc[0], 2) == 6.01  # 200 / (41.56 × 0.8)
+    at.switch_page("pages/answer.py").run()
+    assert metric(at, "Servers (exact)") == "6.01"
