@@ -85,5 +85,5 @@ def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits
         if best is not None:
             rows.append({"limit_ms": float(limit), "servers_exact": float(best["servers_exact"]),
                          "servers": int(best["servers"]),
-                         "label": f"{best['gpu']} · TP{best['tp']} · {best['precision']} @ {best['load']:g}"})
+                         "label": f"{best['gpu']} · TP{best['tp']} · {best['precision']} @ {best['load']:.3g}"})
     return pd.DataFrame(rows, columns=["limit_ms", "servers_exact", "servers", "label"])

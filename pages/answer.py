@@ -34,7 +34,7 @@ if not view.problems(sc):
                     else "the **performance model** (an estimate; see the What-if page for its error)")
             where = ("interpolated to your limit between two benchmarked concurrencies" if best["point"] == "interpolated"
                      else "a benchmarked concurrency level")
-            st.info(f"Operating point: concurrency {best['load']:g} per instance ({where}), "
+            st.info(f"Operating point: concurrency {best['load']:.3g} per instance ({where}), "
                     f"{best['prompts_per_s_per_server']:.2f} prompts/s per 8 GPUs, TTFT "
                     f"{best['ttft_ms_' + sc.query.limits.stat]:,.0f} ms ({sc.query.limits.stat}). Source: {kind}.",
                     icon=":material/info:")

@@ -39,7 +39,7 @@ if not view.problems(sc):
         st.markdown(f"""
 **Your scenario, with its numbers:** peak {sc.traffic.peak_req_per_s:,.1f} req/s ÷
 {b['prompts_per_s_per_server']:,.2f} prompts/s per server ({b['gpu']}, TP{int(b['tp'])}, {b['precision']} at
-concurrency {b['load']:g}) = **{b['servers_exact']:.2f} servers**, so **{int(b['servers'])}** whole servers;
+concurrency {b['load']:.3g}) = **{b['servers_exact']:.2f} servers**, so **{int(b['servers'])}** whole servers;
 {sc.traffic.peak_req_per_s:,.1f} ÷ {b['req_per_s']:,.3f} req/s per instance = {int(b['instances'])} instances of
 {int(b['gpus_per_instance'])} GPU(s) = {int(b['gpus'])} GPUs.
 """)

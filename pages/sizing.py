@@ -45,7 +45,7 @@ with right:
     if result is not None and result.best is not None:
         st.metric("Best", f"{int(result.best['servers'])} servers", help="Rank: whole servers, then exact, then GPUs")
         st.caption(f"{result.best['servers_exact']:.2f} servers exactly: {result.best['gpu']} · "
-                   f"TP{int(result.best['tp'])} · {result.best['precision']} at concurrency {result.best['load']:g}")
+                   f"TP{int(result.best['tp'])} · {result.best['precision']} at concurrency {result.best['load']:.3g}")
 if result is not None:
     for note in result.frontier.notes:
         st.caption(note)
