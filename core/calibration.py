@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from core.errors import SizerError
-from core.perfmodel import CALIBRATION_FILE, Config, NotFeasible, Params, _metrics, check
+from core.perfmodel import CALIBRATION_FILE, Config, NotFeasible, Params, _metrics, calibration_report, check
 
 FITTED = ("eta_compute_fp16", "eta_compute_fp8", "eta_memory", "layer_overhead_us", "layer_overhead_tp_us",
           "allreduce_latency_us", "ttft_overhead_ms", "seq_overhead_us", "prefill_sync",
@@ -125,6 +125,7 @@ def calibrate(table: pd.DataFrame, source: str) -> dict[str, object]:
 
 def write(report: dict[str, object], path: Path = CALIBRATION_FILE) -> None:
     path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    calibration_report.cache_clear()
 
 
 def report_text(report: dict[str, object]) -> str:

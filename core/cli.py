@@ -155,10 +155,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     loaded = load_paths(args.data)
     report = calibration.calibrate(loaded.table, ", ".join(p.name for p in args.data))
-    if args.out:
-        calibration.write(report, args.out)
-    else:
-        calibration.write(report)
+    calibration.write(report, args.out or calibration.CALIBRATION_FILE)
     print(calibration.report_text(report))
     if args.plot:
         from core import charts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +47,7 @@ class Params:
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Params:
         """The committed calibration (defaults when it is absent)."""
-        if not path.exists():
-            return cls()
-        stored = json.loads(path.read_text())["params"]
+        stored = (calibration_report(path) or {}).get("params", {})
         return cls(**{f.name: stored[f.name] for f in fields(cls) if f.name in stored})
 
     def as_dict(self) -> dict[str, float]:
@@ -194,11 +193,17 @@ def _allreduce_s(cfg: Config, p: Params, message_bytes: float | np.ndarray) -> f
     return p.allreduce_latency_us * 1e-6 + 2 * (cfg.tp - 1) / cfg.tp * message_bytes / link
 
 
+@cache
+def calibration_report(path: Path = CALIBRATION_FILE) -> dict | None:
+    """The calibration file, read once per process (every rerun and every sweep asks for it)."""
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def accuracy_note(path: Path = CALIBRATION_FILE) -> str:
     """The calibration's honest error, in one line, for every place that shows modeled numbers."""
-    if not path.exists():
+    report = calibration_report(path)
+    if report is None:
         return "model estimates (not calibrated)"
-    report = json.loads(path.read_text())
     e = report["errors"]
     return (f"model estimates, calibrated on {report['points']} measured points ({report['source']}); median error "
             f"req/s {e['req_per_s']['median_pct']:g} %, inter-token {e['itl_ms_avg']['median_pct']:g} %, "

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.importers import DroppedRow, RunLabels, read_path
+from core import catalog
+from core.importers import DroppedRow, ImportResult, RunLabels, read_path
 from core.schema import (
     COLUMNS,
     CURVE_COLUMNS,
@@ -43,14 +44,15 @@ def benchmark_dir() -> Path:
 
 def load_paths(paths: list[Path], labels: RunLabels | None = None) -> LoadedData:
     """Read files and folders into one prepared table (measured rows win over modeled ones)."""
-    tables, dropped, files = [], [], []
-    for path in paths:
-        result = read_path(path, labels, base=path.parent)
-        tables.append(result.table)
-        dropped.extend(result.dropped)
-        files.extend(sorted(set(result.table["source"].dropna())))
+    return combine([read_path(path, labels, base=path.parent) for path in paths])
+
+
+def combine(results: list[ImportResult]) -> LoadedData:
+    """Imported pieces (files, folders, uploads) as one prepared table, with every dropped row and file listed."""
+    tables = [r.table for r in results]
     raw = pd.concat(tables, ignore_index=True) if tables else conform(pd.DataFrame())
-    return LoadedData(prepare(raw), dropped, files)
+    files = [f for t in tables for f in sorted(set(t["source"].dropna()))]
+    return LoadedData(prepare(raw), [d for r in results for d in r.dropped], files)
 
 
 def prepare(raw: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFrame:
@@ -77,8 +79,6 @@ def average_runs(df: pd.DataFrame) -> pd.DataFrame:
 
 def add_keys(df: pd.DataFrame) -> pd.DataFrame:
     """model_key and gpu_key: the catalog's name where it knows the data's spelling (H100_80GB_HBM3 is H100 SXM)."""
-    from core import catalog
-
     out = df.copy()
     for column, resolve in (("model", catalog.resolve_model), ("gpu", catalog.resolve_gpu)):
         keys = {n: (entry.name if (entry := resolve(n)) else n) for n in out[column].dropna().unique()}

@@ -1,7 +1,5 @@
 """What-if: the calibrated model's curves for any catalog model, GPU, TP and precision, beside measurements."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,7 +8,7 @@ from core import catalog, charts
 from core.calibration import curves, errors, predict
 from core.errors import SizerError
 from core.frontier import Query, search
-from core.perfmodel import CALIBRATION_FILE, Config, Params, accuracy_note, sweep
+from core.perfmodel import Config, Params, accuracy_note, calibration_report, sweep
 from core.sizing import size_points
 from core.table import add_derived, add_keys
 from ui import data, nav, scenario, view
@@ -83,7 +81,8 @@ if sc.query is not None and sc.traffic is not None:
                        "sidebar scenario.")
 
 with st.expander("How accurate is the model?"):
-    report = json.loads(CALIBRATION_FILE.read_text())
+    report = calibration_report() or {"points": 0, "source": "nothing (no calibration file)", "fitted": [],
+                                      "errors": {}}
     rows = [{"metric": m, "median error %": e["median_pct"], "90th percentile %": e["p90_pct"]}
             for m, e in report["errors"].items()]
     st.markdown(f"Calibrated on {report['points']} measured points ({report['source']}), fitting "

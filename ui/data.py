@@ -5,50 +5,35 @@ from __future__ import annotations
 from dataclasses import astuple
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from core.importers import DroppedRow, RunLabels, read_benchmark, read_path
-from core.schema import conform
-from core.table import LoadedData, benchmark_dir, prepare
+from core.importers import DroppedRow, ImportResult, RunLabels, read_benchmark, read_path
+from core.table import LoadedData, benchmark_dir, combine
 
 UPLOADS = "uploads"  # session key: tuple of (name, bytes, labels); small files only (server.maxUploadSize)
 USE_DEFAULT = "use_default"  # session key (not a widget's, so it survives pages that do not draw the toggle)
 
 
 @st.cache_data(show_spinner="Loading benchmark data…", max_entries=4)
-def _folder(path: str) -> tuple[pd.DataFrame, list[DroppedRow], list[str]]:
-    result = read_path(Path(path), base=Path(path))
-    return result.table, result.dropped, sorted(set(result.table["source"].dropna()))
+def _folder(path: str) -> ImportResult:
+    return read_path(Path(path), base=Path(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _upload(name: str, data: bytes, labels: tuple) -> tuple[pd.DataFrame, list[DroppedRow]]:
-    result = read_benchmark(data, name, RunLabels(*labels))
-    return result.table, result.dropped
+def _upload(name: str, data: bytes, labels: tuple) -> ImportResult:
+    return read_benchmark(data, name, RunLabels(*labels))
 
 
 @st.cache_resource(show_spinner="Preparing the table…", max_entries=16)
 def _combined(folder: str, use_default: bool, uploaded: tuple[tuple[str, bytes, tuple], ...]) -> LoadedData:
     """Shared across sessions and never mutated: the prepared table for one choice of sources."""
-    tables, dropped, files = [], [], []
-    if use_default:
-        table, folder_dropped, folder_files = _folder(folder)
-        tables.append(table)
-        dropped += folder_dropped
-        files += folder_files
-    for name, data, labels in uploaded:
-        table, upload_dropped = _upload(name, data, labels)
-        tables.append(table)
-        dropped += upload_dropped
-        files.append(name)
-    raw = pd.concat(tables, ignore_index=True) if tables else conform(pd.DataFrame())
-    return LoadedData(prepare(raw), dropped, files)
+    results = [_folder(folder)] if use_default else []
+    return combine(results + [_upload(name, data, labels) for name, data, labels in uploaded])
 
 
 def add_upload(name: str, data: bytes, labels: RunLabels) -> list[DroppedRow]:
     """Read an upload (raising BenchmarkFileError with the reason) and keep it for this session."""
-    _, dropped = _upload(name, data, astuple(labels))
+    dropped = _upload(name, data, astuple(labels)).dropped
     kept = tuple(u for u in st.session_state.get(UPLOADS, ()) if u[0] != name)
     st.session_state[UPLOADS] = (*kept, (name, data, astuple(labels)))
     return dropped

@@ -77,6 +77,21 @@ def concurrency_from_path(path_text: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
+def labelled_run(row: dict, source: str, labels: RunLabels, tool: str, engine: str) -> ImportResult:
+    """One run from a tool whose files do not record GPU, TP and precision: the caller's labels complete it."""
+    model = labels.model or row.get("model")
+    missing = [name for name, value in (("model", model), ("GPU", labels.gpu), ("TP", labels.tp),
+                                        ("precision", labels.precision)) if value is None]
+    if missing:
+        raise BenchmarkFileError(
+            source, f"{tool} files do not record {', '.join(missing)}; supply them (GPU, TP and precision of the run)"
+        )
+    row.update(model=model, gpu=labels.gpu, tp=labels.tp, pp=1, gpus_per_instance=labels.tp,
+               precision=labels.precision, engine=labels.engine or engine, runs=1, source=source,
+               provenance="measured")
+    return check_rows(pd.DataFrame([row]), source, [1])
+
+
 def check_rows(df: pd.DataFrame, source: str, row_numbers: list[int]) -> ImportResult:
     """Keep rows whose labels and required metrics are valid; list the others with their first bad column."""
     df = df.reset_index(drop=True)

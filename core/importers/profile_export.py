@@ -9,14 +9,12 @@ import re
 from pathlib import PurePath
 from typing import Any
 
-import pandas as pd
-
 from core.errors import BenchmarkFileError
 from core.importers.common import (
     ImportResult,
     RunLabels,
-    check_rows,
     concurrency_from_path,
+    labelled_run,
     parse_number,
     time_factor_to_ms,
 )
@@ -48,7 +46,7 @@ def read_json(doc: dict[str, Any], source: str, labels: RunLabels, tool: str) ->
         row["out_tok_per_s"] = parse_number(metrics["output_token_throughput"].get("avg"))
     config = doc.get("input_config", {}) if isinstance(doc.get("input_config"), dict) else {}
     row.update(_workload(config, metrics, source, labels))
-    return _finish(row, source, labels, tool)
+    return labelled_run(row, source, labels, tool, "unknown")
 
 
 def read_csv(text: str, source: str, labels: RunLabels, tool: str) -> ImportResult:
@@ -78,7 +76,7 @@ def read_csv(text: str, source: str, labels: RunLabels, tool: str) -> ImportResu
         raise BenchmarkFileError(
             source, "the CSV does not record the concurrency: name its folder '...-concurrencyN' or supply it"
         )
-    return _finish(row, source, labels, tool)
+    return labelled_run(row, source, labels, tool, "unknown")
 
 
 def model_from_path(source: str) -> str | None:
@@ -127,21 +125,6 @@ def _flatten(config: dict[str, Any]) -> dict[str, Any]:
         else:
             flat.setdefault(key, value)
     return flat
-
-
-def _finish(row: dict[str, Any], source: str, labels: RunLabels, tool: str) -> ImportResult:
-    model = labels.model or row.get("model")
-    missing = [name for name, value in (("model", model), ("GPU", labels.gpu), ("TP", labels.tp),
-                                        ("precision", labels.precision)) if value is None]
-    if missing:
-        raise BenchmarkFileError(
-            source, f"{tool} files do not record {', '.join(missing)}; supply them (GPU, TP and precision of the run)"
-        )
-    row.update(gpu=labels.gpu, tp=labels.tp, precision=labels.precision, pp=1,
-               engine=labels.engine or "unknown", runs=1, source=source, provenance="measured")
-    row["model"] = model
-    row["gpus_per_instance"] = labels.tp
-    return check_rows(pd.DataFrame([row]), source, [1])
 
 
 def _csv_blocks(text: str, source: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
-
 from core.errors import BenchmarkFileError
-from core.importers.common import ImportResult, RunLabels, check_rows, parse_number
+from core.importers.common import ImportResult, RunLabels, labelled_run, parse_number
 
 # GenAI-Perf's inter-token latency is (e2e - ttft) / (osl - 1) per request: vLLM calls that TPOT.
 METRICS = {"ttft": "ttft_ms", "tpot": "itl_ms", "e2el": "e2e_ms"}
@@ -51,12 +49,5 @@ def read(doc: dict[str, Any], source: str, labels: RunLabels) -> ImportResult:
         raise BenchmarkFileError(
             source, "the run has neither max_concurrency nor a finite request_rate; supply the concurrency"
         )
-    missing_labels = [n for n, v in (("GPU", labels.gpu), ("TP", labels.tp), ("precision", labels.precision)) if v is None]
-    if missing_labels:
-        raise BenchmarkFileError(
-            source, f"vLLM results do not record {', '.join(missing_labels)}; supply them (GPU, TP and precision of the run)"
-        )
-    row.update(model=labels.model or doc.get("model_id"), gpu=labels.gpu, tp=labels.tp, pp=1,
-               gpus_per_instance=labels.tp, precision=labels.precision, engine=labels.engine or "vllm",
-               runs=1, source=source, provenance="measured")
-    return check_rows(pd.DataFrame([row]), source, [1])
+    row["model"] = doc.get("model_id")
+    return labelled_run(row, source, labels, "vLLM", "vllm")
