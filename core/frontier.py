@@ -80,7 +80,9 @@ class NearestMiss:
     limits: dict[str, float]
 
     def describe(self) -> str:
-        got = ", ".join(f"{c} {self.reached[c]:,.0f} ms (limit {self.limits[c]:,.0f})" for c in self.reached)
+        names = {"ttft_ms": "TTFT", "e2e_ms": "end-to-end latency", "itl_ms": "inter-token latency"}
+        got = ", ".join(f"{names[c.rsplit('_', 1)[0]]} ({c.rsplit('_', 1)[1]}) {self.reached[c]:,.0f} ms "
+                        f"(limit {self.limits[c]:,.0f})" for c in self.reached)
         return f"nearest miss: {self.gpu} TP{self.tp} {self.precision} at concurrency {self.concurrency:g} reaches {got}"
 
 

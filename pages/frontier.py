@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core import charts
+from core.errors import SizerError
+from core.frontier import select
 from ui import data, nav, scenario, view
 
 nav.ensure_router("frontier")
@@ -47,15 +49,14 @@ if story != "scenario":
 
 isl, osl = (int(v) for v in (st.session_state.get("lengths") or "2000/200").split("/"))
 picked = rows
-if story == "scenario":
-    q = sc.query
+if story == "scenario":  # the rows the engine searches for this scenario
     picked = rows[(rows["isl"] == isl) & (rows["osl"] == osl)]
-    if q is not None and q.gpus:
-        picked = picked[picked["gpu_key"].isin(q.gpus) | picked["gpu"].isin(q.gpus)]
-    if q is not None and q.tps:
-        picked = picked[picked["tp"].isin(q.tps)]
-    if q is not None and q.precisions:
-        picked = picked[picked["precision"].isin(q.precisions)]
+    if sc.query is not None:
+        try:
+            picked = table[select(table, sc.query)[0]]
+        except SizerError as exc:
+            st.warning(str(exc)[:1].upper() + str(exc)[1:], icon=":material/warning:")
+            st.stop()
 else:
     picked = rows[rows["gpu_key"] == gpu]
     if story == "tp":  # the course: FP8, the longest input, all TPs
