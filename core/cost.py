@@ -703,7 +703,7 @@ def _costs_at(cfg: _Config, inputs: TrafficInputs, settings: CostSettings, model
 
 
 def break_even(option: Mapping[str, object] | pd.Series, traffic: Traffic, settings: CostSettings, model: str, isl: int,
-               osl: int, utilisation: float = 1.0, span: float = 1000.0, points: int = 241) -> BreakEven:
+               osl: int, utilisation: float = 1.0, span: float = 100.0, points: int = 241) -> BreakEven:
     """Cost on each basis from the user's calls per year ÷ span to × span, and where the cheapest basis changes.
     Owned and rented fleets grow in whole servers (steps), the API linearly; each crossover is found to 1e-9."""
     if traffic.inputs is None:

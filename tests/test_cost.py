@@ -167,7 +167,8 @@ def test_shipped_prices_carry_a_source_and_date_and_cover_the_catalog():
     assert set(prices.gpus) == set(catalog.gpus())
     # The rental prices moved here from data/gpus.toml unchanged (that field is left for the lead to remove).
     for name, gpu in catalog.gpus().items():
-        assert prices.gpus[name]["cloud_usd_per_gpu_hour"].value == gpu.usd_per_gpu_hour
+        old = getattr(gpu, "usd_per_gpu_hour", None)  # gone once the lead drops the field from gpus.toml
+        assert old is None or prices.gpus[name]["cloud_usd_per_gpu_hour"].value == old
     assert cost.usd_per_gpu_hour(prices)["H100_80GB_HBM3"] == 4.25
 
 
@@ -232,6 +233,7 @@ def test_break_even_crossovers_by_hand(issue_prices):
     assert by_pair["onprem", "api"].text == "On-prem is cheaper than the API above 1.53 M calls a year"
     assert by_pair["cloud", "api"].calls_per_year == pytest.approx(210_240 / 0.078, rel=1e-8)
     assert by_pair["onprem", "cloud"].calls_per_year is None  # a rented server-year always costs more here
+    assert by_pair["onprem", "cloud"].text == "On-prem is never dearer than the cloud from 300 k to 3 bn calls a year"
     assert be.calls_per_year == 30e6 and set(be.curve["basis"]) == {"onprem", "cloud", "api"}
     at_user = cost.yearly_costs(COURSE_OPTION, COURSE.inputs, cost.CostSettings(issue_prices), "llama3-8b", 2000, 200,
                                 30e6)
@@ -248,10 +250,12 @@ def test_break_even_needs_calls_per_year(issue_prices):
 def test_break_even_chart_marks_traffic_and_crossovers(issue_prices):
     be = cost.break_even(COURSE_OPTION, COURSE, cost.CostSettings(issue_prices), "llama3-8b", 2000, 200)
     spec = charts.break_even(be.curve, be.calls_per_year, be.crossover_points(), be.label).to_dict()
-    assert len(spec["layer"]) == 4  # cost lines, the user's traffic, crossover points and their labels
-    texts = [d["text"] for v in spec["datasets"].values() for d in v if "text" in d]
-    assert "On-prem is cheaper than the API above 1.53 M calls a year" in texts
-    assert any(d.get("x") == 30e6 for v in spec["datasets"].values() for d in v)
+    # stepped lines (owned, rented), the API's straight line, the user's traffic (rule and label), crossovers and numbers
+    assert len(spec["layer"]) == 6
+    assert "1: On-prem is cheaper than the API above 1.53 M calls a year" in spec["title"]["subtitle"]
+    rows = [d for v in spec["datasets"].values() for d in v]
+    assert any(d.get("x") == 30e6 for d in rows)
+    assert any(d.get("calls_per_year") == pytest.approx(119_000 / 0.078) for d in rows)
 
 
 # --- ranking by cost ------------------------------------------------------------------------------------------------------
