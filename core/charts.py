@@ -112,3 +112,41 @@ def calibration_report(both: pd.DataFrame) -> alt.VConcatChart:
     metrics = ("req_per_s", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_avg")
     panels = [modeled_vs_measured(both, m).properties(width=380, height=300) for m in metrics]
     return alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:])).resolve_scale(color="shared")
+
+
+BASIS_COLOURS = {"on-prem": "#1565c0", "cloud": "#ef6c00", "API": "#2e7d32"}
+
+
+def break_even(curve: pd.DataFrame, calls_per_year: float, crossovers: pd.DataFrame | None = None,
+               title: str = "") -> alt.LayerChart:
+    """Yearly cost against calls per year (log-log) for owning, renting and buying per token: owned and rented fleets
+    step up a whole server at a time, the API is a straight line. The user's traffic is the dashed rule, crossovers
+    the diamonds. `curve`: calls_per_year, basis (onprem|cloud|api), usd_per_year; `crossovers`: calls_per_year,
+    usd_per_year, text."""
+    names = {"onprem": "on-prem", "cloud": "cloud", "api": "API"}
+    data = curve.assign(basis=curve["basis"].map(names).fillna(curve["basis"]))
+    colour = alt.Color("basis:N", title="Cost basis",
+                       scale=alt.Scale(domain=list(BASIS_COLOURS), range=list(BASIS_COLOURS.values())))
+    base = alt.Chart(data).encode(
+        x=alt.X("calls_per_year:Q", title="Calls per year", scale=alt.Scale(type="log")),
+        y=alt.Y("usd_per_year:Q", title="Cost per year (USD)", scale=alt.Scale(type="log")),
+        color=colour,
+        tooltip=[alt.Tooltip("basis:N", title="Basis"), alt.Tooltip("calls_per_year:Q", title="Calls / year", format=",.3s"),
+                 alt.Tooltip("usd_per_year:Q", title="USD / year", format="$,.0f")])
+    steps = alt.datum.basis != "API"
+    layers: list[alt.Chart] = [base.transform_filter(steps).mark_line(interpolate="step-after", size=2.5),
+                               base.transform_filter(~steps).mark_line(size=2.5)]
+    traffic = alt.Chart(pd.DataFrame({"x": [calls_per_year], "label": [f"your traffic: {calls_per_year:,.0f} calls a year"]}))
+    layers += [traffic.mark_rule(color="#c62828", strokeDash=[6, 4], size=2).encode(x="x:Q", tooltip="label:N"),
+               traffic.mark_text(align="left", baseline="top", dx=4, y=4, color="#c62828").encode(x="x:Q", text="label:N")]
+    if crossovers is not None and not crossovers.empty:
+        marks = crossovers.reset_index(drop=True).assign(order=lambda d: d.index + 1)
+        marks["short"] = marks["order"].astype(str)
+        points = alt.Chart(marks).encode(x="calls_per_year:Q", y="usd_per_year:Q",
+                                         tooltip=[alt.Tooltip("text:N", title="Crossover")])
+        layers += [points.mark_point(shape="diamond", size=160, filled=True, color="black"),
+                   points.mark_text(align="right", dx=-9, dy=-9, fontWeight="bold").encode(text="short:N")]
+        subtitle = [f"{n}: {t}" for n, t in zip(marks["short"], marks["text"])]
+        return alt.layer(*layers).properties(title=alt.TitleParams(title or "Cost against traffic", subtitle=subtitle,
+                                                                   anchor="start"), height=380)
+    return alt.layer(*layers).properties(title=title, height=380)

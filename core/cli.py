@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core import catalog
+from core import cost
 from core.errors import SizerError
 from core.frontier import Limits, Query
 from core.importers import RunLabels
@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--utilisation", type=float, default=1.0,
                    help="plan at this share of the benchmarked throughput (1 = as measured, the course; 0.8 = 20 %% headroom)")
     s.add_argument("--rank-by", default="servers", choices=["servers", "cost"],
-                   help="fewest servers (default) or lowest monthly rental at the catalog's prices")
+                   help="fewest servers (default) or lowest yearly cost on --cost-basis")
+    _cost_args(s)
     s.add_argument("--json", action="store_true", help="print one JSON object")
 
     i = sub.add_parser("import", help="normalise benchmark files into the canonical table")
@@ -73,7 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("generate", help="rebuild the embedded default data from the calibrated model")
     g.add_argument("--out", type=Path, help="CSV to write (default: data/benchmarks/modeled_default.csv)")
+
+    pr = sub.add_parser("prices", help="every price and fact the cost uses, with its source and date")
+    pr.add_argument("--prices", action="append", type=Path, default=[],
+                    help="TOML file overriding data/prices.toml (same keys; repeatable, later files win)")
     return parser
+
+
+def _cost_args(p: argparse.ArgumentParser) -> None:
+    from core.cost import BASES, CLOUD_TERMS, RENT
+
+    p.add_argument("--prices", action="append", type=Path, default=[],
+                   help="TOML file overriding data/prices.toml (same keys; repeatable, later files win)")
+    p.add_argument("--cost-basis", default="onprem", choices=BASES,
+                   help="cost to rank by and to give per 1M tokens: on-prem TCO (default), cloud rental or API")
+    p.add_argument("--include-power", action="store_true",
+                   help="add electricity (server kW × PUE × hours × $/kWh) to the on-prem cost")
+    p.add_argument("--peak-hours-per-day", type=float, default=24.0,
+                   help="cloud: hours a day the peak fleet is rented; the average fleet the rest (default 24)")
+    p.add_argument("--rent", default="servers", choices=RENT, help="cloud: whole 8-GPU servers (default) or only the GPUs in use")
+    p.add_argument("--cloud-term", default="on_demand", choices=list(CLOUD_TERMS), help="cloud price: on-demand or reserved")
+    p.add_argument("--api-offering", help="API offering to compare with (default: the price sheet's first for the model)")
 
 
 def _label_args(p: argparse.ArgumentParser) -> None:
@@ -89,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         commands = {"size": _size, "import": _import, "calibrate": _calibrate, "predict": _predict,
-                    "generate": _generate}
+                    "generate": _generate, "prices": _prices}
         return commands[args.command](args)
     except SizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -117,9 +138,86 @@ def _size(args: argparse.Namespace) -> int:
     limits = Limits(args.ttft_ms, args.e2e_ms, args.itl_ms, args.min_tok_per_s_per_user, args.stat)
     query = Query(args.model, args.isl, args.osl, limits, tuple(args.gpu), tuple(args.tp), tuple(args.precision),
                   args.interpolate)
+    costing = _costing(args)
     loaded = load_paths(args.data or [benchmark_dir()])
-    result = size(loaded.table, query, traffic, catalog.usd_per_gpu_hour(), args.rank_by, args.utilisation)
-    print(json.dumps(to_json(result), indent=2) if args.json else to_text(result))
+    result = size(loaded.table, query, traffic, cost.usd_per_gpu_hour(costing.prices, costing.cloud_term), args.rank_by,
+                  args.utilisation, costing)
+    if args.json:
+        doc = to_json(result)
+        for record, cost_record in zip(doc["options"], cost.cost_records(result.options)):  # type: ignore[call-overload]
+            record["cost"] = cost_record
+        doc["cost"] = _cost_summary(result)
+        print(json.dumps(doc, indent=2))
+    else:
+        print(to_text(result))
+        print(_cost_text(result))
+    return 0
+
+
+def _costing(args: argparse.Namespace) -> cost.CostSettings:
+    prices = cost.load_prices(args.prices)
+    for note in prices.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return cost.CostSettings(prices, args.cost_basis, args.include_power, args.peak_hours_per_day, args.rent,
+                             args.cloud_term, args.api_offering)
+
+
+def _break_even(result: Sizing) -> cost.BreakEven | None:
+    best = result.best
+    if best is None or result.costing is None or result.traffic.inputs is None:
+        return None
+    return cost.break_even(best, result.traffic, result.costing, result.frontier.model, result.query.isl,
+                           result.query.osl, result.utilisation)
+
+
+def _cost_summary(result: Sizing) -> dict[str, object]:
+    costing = result.costing
+    assert costing is not None
+    be = _break_even(result)
+    return {
+        "basis": costing.basis, "include_power": costing.include_power, "rent": costing.rent,
+        "cloud_term": costing.cloud_term, "peak_hours_per_day": costing.peak_hours_per_day,
+        "settings": cost.describe(costing), "price_files": list(costing.prices.files),
+        "prices": cost.used_figures(costing.prices, result.options.get("gpu", []), result.frontier.model, costing),
+        "break_even": None if be is None else {
+            "configuration": be.label, "calls_per_year": be.calls_per_year,
+            "crossovers": [{"cheaper": c.cheaper, "dearer": c.dearer, "calls_per_year": c.calls_per_year, "text": c.text}
+                           for c in be.crossovers]},
+    }
+
+
+def _cost_text(result: Sizing) -> str:
+    costing = result.costing
+    if costing is None or result.options.empty:
+        return ""
+    o = result.options
+    lines = ["", f"Cost per year ({cost.describe(costing)}):"]
+    table = pd.DataFrame({
+        "gpu": o["gpu"], "tp": o["tp"], "precision": o["precision"], "servers": o["servers_packed"],
+        "on-prem $/yr": o["onprem_usd_per_year"], "cloud $/yr": o["cloud_usd_per_year"], "API $/yr": o["api_usd_per_year"],
+        "power $/yr": o["power_usd_per_year"], f"{cost.BASIS_NAMES[costing.basis]} $/1k prompts":
+            o[f"{costing.basis}_usd_per_1k_prompts"], "$/1M tokens": o["usd_per_m_tokens"], "kW": o["kw"],
+        "racks": o["racks"]})
+    lines.append(table.to_string(index=False, na_rep="n/a", float_format=lambda x: f"{x:,.2f}"))
+    for missing in dict.fromkeys(m for text in o["cost_missing"] for m in str(text).split("; ") if m):
+        lines.append(f"  n/a: {missing}")
+    be = _break_even(result)
+    if be is not None:
+        lines.append(f"Break-even for {be.label}, at {be.calls_per_year:,.0f} calls a year now:")
+        lines += [f"  {c.text}" for c in be.crossovers]
+    lines.append("Prices used (value · source · as of):")
+    for row in cost.used_figures(costing.prices, o["gpu"], result.frontier.model, costing):
+        lines.append(f"  [{row['section']}] {row['key']} = {cost.show(row['value'])} · {row['source']} · {row['as_of']}")
+    return "\n".join(lines)
+
+
+def _prices(args: argparse.Namespace) -> int:
+    prices = cost.load_prices(args.prices)
+    for note in prices.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"Prices from {', '.join(prices.files)} (value · source · as of):")
+    for row in prices.rows():
+        print(f"  [{row['section']}] {row['key']} = {cost.show(row['value'])} · {row['source']} · {row['as_of']}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,9 @@ import pandas as pd
 from core.errors import SizerError
 from core.frontier import Frontier, Query, search
 from core.traffic import Traffic
+
+if TYPE_CHECKING:
+    from core.cost import CostSettings
 
 HOURS_PER_MONTH = 730
 EPS = 1e-9  # keep 5.0000000001 from becoming 6 servers
@@ -25,6 +29,7 @@ class Sizing:
     traffic: Traffic
     query: Query
     utilisation: float = 1.0
+    costing: CostSettings | None = None  # set when the options carry cost columns (core.cost)
 
     @property
     def best(self) -> pd.Series | None:
@@ -38,11 +43,17 @@ RANKINGS = {
 
 
 def size(table: pd.DataFrame, query: Query, traffic: Traffic, usd_per_gpu_hour: dict[str, float] | None = None,
-         rank_by: str = "servers", utilisation: float = 1.0) -> Sizing:
-    """Search the frontier, then size every configuration for the peak and rank it."""
+         rank_by: str = "servers", utilisation: float = 1.0, costing: CostSettings | None = None) -> Sizing:
+    """Search the frontier, then size every configuration for the peak and rank it. With `costing`, every option
+    also carries its yearly cost on-prem, in the cloud and by API, and "cost" ranks on the costing's basis."""
     frontier = search(table, query)
     options = size_points(frontier.points, traffic.peak_req_per_s, usd_per_gpu_hour, rank_by, utilisation)
-    return Sizing(options, frontier, traffic, query, utilisation)
+    if costing is not None:
+        from core.cost import Demand, add_costs
+
+        demand = Demand.from_traffic(traffic, frontier.model, query.isl, query.osl)
+        options = add_costs(options, costing, demand, utilisation, rank=rank_by == "cost")
+    return Sizing(options, frontier, traffic, query, utilisation, costing)
 
 
 def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: dict[str, float] | None = None,
