@@ -24,10 +24,11 @@ TOOLTIP = [("label", "Configuration"), ("tp", "TP"), ("concurrency", "Concurrenc
 
 
 def curve_label(df: pd.DataFrame, by: tuple[str, ...] = ("gpu", "tp", "precision")) -> pd.Series:
-    """A short legend name per row, e.g. 'H100 SXM · TP1 · fp8 (modeled)'."""
+    """A short legend name per row, e.g. 'H100 SXM · TP1 · fp8 (modeled)': GPUs and models by the catalog's names
+    (gpu_key, model_key) where the rows carry them, as the filters show them."""
     parts = []
     for col in by:
-        text = df[col].astype(str)
+        text = df[f"{col}_key" if f"{col}_key" in df and col in ("gpu", "model") else col].astype(str)
         if col == "tp":
             text = "TP" + text
         elif col == "isl":

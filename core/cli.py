@@ -12,12 +12,17 @@ import pandas as pd
 
 from core import cost
 from core.errors import SizerError
-from core.frontier import Limits, Query
+from core.exports import csv_text
+from core.frontier import Limits, Query, check_query
 from core.importers import RunLabels
-from core.quote import options_records, to_json
-from core.sizing import Sizing, size
-from core.table import benchmark_dir, load_paths
+from core.inputs import InputError
+from core.quote import details, headline, options_records, to_json
+from core.sizing import Sizing, check_utilisation, size
+from core.table import LoadedData, benchmark_dir, flagged_runs, load_paths
 from core.traffic import Traffic, TrafficInputs, derive, direct
+from core.words import count
+
+SHOWN = 5  # dropped rows and flagged runs listed one by one; the rest counted
 
 
 class _Parser(argparse.ArgumentParser):
@@ -106,12 +111,28 @@ def _label_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concurrency", type=float)
 
 
+def flags(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each input's field name → the flag that sets it, so that an error names the flag as the user typed it."""
+    out = {"peak_req_per_s": "--peak-rps"}
+    for action in parser._actions:  # argparse keeps no public list of a parser's actions
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                out = flags(sub) | out
+        elif action.option_strings:
+            out.setdefault(action.dest, action.option_strings[-1])
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
         commands = {"size": _size, "import": _import, "calibrate": _calibrate, "predict": _predict,
                     "generate": _generate, "prices": _prices}
         return commands[args.command](args)
+    except InputError as exc:
+        print(f"error: {exc.message(flags(parser))}", file=sys.stderr)
+        return 2
     except SizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -138,8 +159,11 @@ def _size(args: argparse.Namespace) -> int:
     limits = Limits(args.ttft_ms, args.e2e_ms, args.itl_ms, args.min_tok_per_s_per_user, args.stat)
     query = Query(args.model, args.isl, args.osl, limits, tuple(args.gpu), tuple(args.tp), tuple(args.precision),
                   args.interpolate)
+    check_query(query)
+    check_utilisation(args.utilisation)  # the inputs first: a typo is one line, before any data is read
     costing = _costing(args)
     loaded = load_paths(args.data or [benchmark_dir()])
+    report_loaded(loaded)
     result = size(loaded.table, query, traffic, cost.usd_per_gpu_hour(costing.prices, costing.cloud_term), args.rank_by,
                   args.utilisation, costing)
     if args.json:
@@ -221,15 +245,38 @@ def _prices(args: argparse.Namespace) -> int:
     return 0
 
 
+def report_loaded(loaded: LoadedData) -> None:
+    """On stderr, what loading left out or doubts: dropped rows, notices, runs that fail Little's law."""
+    _listing("row dropped", "rows dropped", [str(d) for d in loaded.dropped])
+    _listing("notice", "notices", [str(w) for w in getattr(loaded, "warnings", [])])
+    flagged = flagged_runs(loaded.table)
+    _listing("run flagged by Little's law (concurrency differs from req/s × mean latency by more than 15 %)",
+             "runs flagged by Little's law (concurrency differs from req/s × mean latency by more than 15 %)",
+             [f"{r.source}: {r.model} {r.gpu} TP{r.tp} {r.precision} {r.isl}/{r.osl} at concurrency {r.concurrency:g}, "
+              f"req/s × latency = {r.littles_law_ratio:.2f} × concurrency" for r in flagged.itertuples()])
+
+
+def _listing(one: str, many: str, items: list[str]) -> None:
+    if not items:
+        return
+    print(f"{len(items)} {one if len(items) == 1 else many}:", file=sys.stderr)
+    for item in items[:SHOWN]:
+        print(f"  {item}", file=sys.stderr)
+    if len(items) > SHOWN:
+        print(f"  and {len(items) - SHOWN} more", file=sys.stderr)
+
+
 def to_text(result: Sizing) -> str:
     lines = ["Traffic:", *("  " + s for s in result.traffic.steps()), ""]
     q = result.query
     lines.append(f"{result.frontier.model}, {q.isl} in / {q.osl} out tokens, {q.limits.describe()}:")
+    lines += [f"  note: {note}" for note in result.frontier.notes]
     if result.options.empty:
         miss = result.frontier.nearest_miss
         lines.append("  nothing meets the limits" + (f"; {miss.describe()}" if miss else ""))
         return "\n".join(lines)
-    table = pd.DataFrame(options_records(result))
+    lines += [f"  {headline(result)}", f"  {details(result)}"]
+    table = pd.DataFrame(options_records(result)).drop(columns=["source"])
     if (table["provenance"] == "modeled").any():
         from core.perfmodel import accuracy_note
 
@@ -241,8 +288,8 @@ def to_text(result: Sizing) -> str:
 def _import(args: argparse.Namespace) -> int:
     labels = RunLabels(args.model, args.gpu, args.tp, args.precision, args.engine, args.concurrency)
     loaded = load_paths(args.paths, labels)
-    loaded.table.to_csv(args.out, index=False)
-    print(f"wrote {len(loaded.table)} rows to {args.out}")
+    args.out.write_text(csv_text(loaded.table), encoding="utf-8")
+    print(f"wrote {count(len(loaded.table), 'row')} to {args.out}")
     for row in loaded.dropped:
         print(f"dropped: {row}", file=sys.stderr)
     return 0
@@ -252,6 +299,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from core import calibration
 
     loaded = load_paths(args.data)
+    report_loaded(loaded)
     report = calibration.calibrate(loaded.table, ", ".join(p.name for p in args.data))
     calibration.write(report, args.out or calibration.CALIBRATION_FILE)
     print(calibration.report_text(report))
@@ -271,9 +319,10 @@ def _predict(args: argparse.Namespace) -> int:
     from core.perfmodel import predict_like
 
     loaded = load_paths([args.like])
+    report_loaded(loaded)
     modeled, problems = predict_like(loaded.table)
-    modeled.to_csv(args.out, index=False)
-    print(f"wrote {len(modeled)} modeled rows for {len(loaded.table)} measured ones to {args.out}")
+    args.out.write_text(csv_text(modeled), encoding="utf-8")
+    print(f"wrote {count(len(modeled), 'modeled row')} for {count(len(loaded.table), 'measured one')} to {args.out}")
     for problem in problems:
         print(f"not modeled: {problem}", file=sys.stderr)
     return 0
@@ -284,6 +333,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     table, skipped = defaults.generate()
     defaults.write(table, args.out or defaults.DEFAULT_TABLE)
-    print(f"wrote {len(table)} modeled rows to {args.out or defaults.DEFAULT_TABLE}; {len(skipped)} configurations "
-          "do not fit and were left out")
+    print(f"wrote {count(len(table), 'modeled row')} to {args.out or defaults.DEFAULT_TABLE}; "
+          f"{count(len(skipped), 'configuration')} {'does' if len(skipped) == 1 else 'do'} not fit and "
+          f"{'was' if len(skipped) == 1 else 'were'} left out")
     return 0

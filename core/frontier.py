@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from core.errors import SizerError
+from core.inputs import InputError, positive, show, whole
 from core.names import match_key
 
 STATS = ("avg", "p50", "p90", "p95", "p99")
+METRIC_WORDS = {"ttft_ms": "time to first token", "e2e_ms": "end-to-end latency", "itl_ms": "inter-token latency"}
+MAX_TOKENS = 10_000_000  # the longest context of any model served today; more is a typo
 # Columns carried from a measured point to an interpolated one (linear in the load between the two points).
 INTERPOLATED = ("load", "concurrency", "request_rate", "req_per_s", "out_tok_per_s", "req_per_s_per_gpu",
                 "out_tok_per_s_per_gpu", "prompts_per_s_per_server", "out_tok_per_s_per_server",
@@ -31,19 +33,19 @@ class Limits:
     def checks(self) -> list[tuple[str, float]]:
         """(column, limit) pairs; validates the limits first."""
         if self.stat not in STATS:
-            raise SizerError(f"statistic must be one of {', '.join(STATS)}; got {self.stat!r}")
+            raise InputError("stat", f"must be one of {', '.join(STATS)}; got {show(self.stat)}")
         pairs = []
         for metric, value in (("ttft_ms", self.ttft_ms), ("e2e_ms", self.e2e_ms), ("itl_ms", self.itl_ms)):
             if value is not None:
-                pairs.append((f"{metric}_{self.stat}", _positive(f"{metric} limit", value)))
+                pairs.append((f"{metric}_{self.stat}", positive(metric, value)))
         if self.min_tok_per_s_per_user is not None:
-            per_user = _positive("tokens/s per user", self.min_tok_per_s_per_user)
+            per_user = positive("min_tok_per_s_per_user", self.min_tok_per_s_per_user)
             itl = 1000.0 / per_user
             pairs = [(c, min(v, itl) if c.startswith("itl_ms") else v) for c, v in pairs]
             if not any(c.startswith("itl_ms") for c, _ in pairs):
                 pairs.append((f"itl_ms_{self.stat}", itl))
         if not pairs:
-            raise SizerError("set at least one latency limit (TTFT, end-to-end, inter-token or tokens/s per user)")
+            raise InputError(("ttft_ms", "e2e_ms", "itl_ms", "min_tok_per_s_per_user"), "set at least one latency limit: {name}")
         return pairs
 
     def describe(self) -> str:
@@ -52,6 +54,16 @@ class Limits:
         if self.min_tok_per_s_per_user is not None:
             parts.append(f"≥ {self.min_tok_per_s_per_user:g} tokens/s per user")
         return f"{' and '.join(parts)} ({self.stat})"
+
+    def in_words(self) -> str:
+        """The limits as a business reader says them: 'the first token within 300 ms on average'."""
+        parts = [f"{what} within {value:,g} ms" for what, value in
+                 (("the first token", self.ttft_ms), ("the whole answer", self.e2e_ms), ("each next token", self.itl_ms))
+                 if value is not None]
+        if self.min_tok_per_s_per_user is not None:
+            parts.append(f"at least {self.min_tok_per_s_per_user:,g} tokens per second for each user")
+        how = {"avg": "on average", "p50": "for half of the requests"}.get(self.stat, f"for {self.stat[1:]} % of requests")
+        return f"{' and '.join(parts)} {how}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,7 @@ class Query:
 
 @dataclass(frozen=True)
 class NearestMiss:
-    """The configuration that came closest when nothing met the limits."""
+    """The configuration that came closest when nothing met the limits (gpu: the catalog's name)."""
 
     gpu: str
     tp: int
@@ -78,6 +90,7 @@ class NearestMiss:
     concurrency: float
     reached: dict[str, float]
     limits: dict[str, float]
+    gpu_in_data: str = ""
 
     def describe(self) -> str:
         names = {"ttft_ms": "TTFT", "e2e_ms": "end-to-end latency", "itl_ms": "inter-token latency"}
@@ -88,26 +101,37 @@ class NearestMiss:
 
 @dataclass
 class Frontier:
-    """Best operating point per curve (empty when nothing meets the limits, then `nearest_miss` says why)."""
+    """Best operating point per curve (empty when nothing meets the limits, then `nearest_miss` says why).
+    `model` is the catalog's name (what a reader is shown), `model_in_data` the data's own spelling (provenance);
+    `notes` are plain sentences about what the search could not check."""
 
     points: pd.DataFrame
     model: str
     nearest_miss: NearestMiss | None = None
     notes: list[str] = field(default_factory=list)
+    model_in_data: str = ""
+
+
+def check_query(query: Query) -> tuple[int, int]:
+    """The limits and the lengths (whole tokens, 1 to 10 M), checked before any data is searched."""
+    query.limits.checks()
+    return whole("isl", query.isl, 1, MAX_TOKENS, "tokens"), whole("osl", query.osl, 1, MAX_TOKENS, "tokens")
 
 
 def select(table: pd.DataFrame, query: Query) -> tuple[np.ndarray, str]:
-    """Mask of the query's model, lengths and filters; unknown names and lengths are errors that list what exists."""
+    """Mask of the query's model, lengths and filters, and the model's catalog name; unknown names and lengths are
+    errors that list what exists."""
+    in_len, out_len = check_query(query)
     if table.empty:
         raise SizerError("no benchmark data is loaded")
     model = _match_key(table, "model", query.model)
     of_model = table["model_key"].to_numpy() == model
     isl, osl = table["isl"].to_numpy(dtype="float64"), table["osl"].to_numpy(dtype="float64")
-    mask = of_model & (isl == query.isl) & (osl == query.osl)
+    mask = of_model & (isl == in_len) & (osl == out_len)
     if not mask.any():
         pairs = sorted({(int(i), int(o)) for i, o in zip(isl[of_model], osl[of_model])})
         listing = ", ".join(f"{i}/{o}" for i, o in pairs)
-        raise SizerError(f"{model} has no data at {query.isl} in / {query.osl} out tokens; available in/out: {listing}")
+        raise SizerError(f"{model} has no data at {in_len} in / {out_len} out tokens; available in/out: {listing}")
     if query.gpus:
         keys = [_match_key(table, "gpu", g) for g in query.gpus]
         mask &= table["gpu_key"].isin(keys).to_numpy()
@@ -116,9 +140,8 @@ def select(table: pd.DataFrame, query: Query) -> tuple[np.ndarray, str]:
     if query.precisions:
         mask &= table["precision"].str.lower().isin({p.lower() for p in query.precisions}).to_numpy(dtype=bool)
     if not mask.any():
-        raise SizerError(f"the GPU/TP/precision filters leave no {model} data at {query.isl}/{query.osl}")
-    spellings = pd.unique(table["model"].to_numpy()[mask])
-    return mask, str(spellings[0]) if len(spellings) == 1 else model  # the data's own name when it has one
+        raise SizerError(f"the GPU/TP/precision filters leave no {model} data at {in_len}/{out_len}")
+    return mask, model
 
 
 def _match_key(table: pd.DataFrame, column: str, query: str) -> str:
@@ -132,36 +155,41 @@ def search(table: pd.DataFrame, query: Query) -> Frontier:
     """Measured points that meet every limit (and, if asked, points interpolated to the limit); the best per curve."""
     checks = query.limits.checks()
     mask, model = select(table, query)
+    spellings = sorted(set(table["model"].to_numpy()[mask]))
+    in_data = "; ".join(spellings)
     values = {col: table[col].to_numpy(dtype="float64", na_value=np.nan) for col, _ in checks}
+    notes = _missing_stat_notes(table, mask, values, f"{model} at {int(query.isl)}/{int(query.osl)}")
     meets = mask.copy()
     for col, limit in checks:
         meets &= values[col] <= limit  # NaN never meets
-    notes = _missing_stat_notes(table, mask, values)
-    candidates = [_best_measured(table, meets)]
+    candidates = [_best_on_grid(table, meets)]
     if query.interpolate:
         candidates.append(_interpolated(table, mask, meets, checks, values))
     points = pd.concat([c for c in candidates if not c.empty] or candidates[:1], ignore_index=True)
     if points.empty:
-        return Frontier(points, model, _nearest_miss(table[mask], checks), notes)
+        return Frontier(points, model, _nearest_miss(table[mask], checks), notes, in_data)
     best = (points.sort_values(["prompts_per_s_per_server", "point"], ascending=[False, True], kind="stable")
             .drop_duplicates("curve_id").reset_index(drop=True))
-    return Frontier(best, model, None, notes)
+    return Frontier(best, model, None, notes, in_data)
 
 
-def _best_measured(table: pd.DataFrame, meets: np.ndarray) -> pd.DataFrame:
-    """Per curve, the meeting row with the most prompts/s per server, found without copying the other rows."""
+def _best_on_grid(table: pd.DataFrame, meets: np.ndarray) -> pd.DataFrame:
+    """Per curve, the meeting row with the most prompts/s per server, found without copying the other rows; its point
+    is "measured" or, on a modeled curve, "modeled" (a grid point of the model is not a measurement)."""
     idx = np.flatnonzero(meets)
     curve = table["curve_id"].to_numpy()[idx]
     pps = table["prompts_per_s_per_server"].to_numpy(dtype="float64")[idx]
     order = np.lexsort((-pps, curve))
     first = np.ones(order.size, dtype=bool)
     first[1:] = curve[order][1:] != curve[order][:-1]
-    return table.iloc[idx[order[first]]].assign(point="measured")
+    best = table.iloc[idx[order[first]]]
+    return best.assign(point=np.where(best["provenance"].to_numpy() == "modeled", "modeled", "measured"))
 
 
 def _interpolated(table: pd.DataFrame, mask: np.ndarray, meets: np.ndarray, checks: list[tuple[str, float]],
                   values: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Between the last load that meets and the next that fails: the point where the first limit is reached."""
+    """Between the last load that meets and the next that fails: the point where the first limit is reached. Both
+    points must have every limited statistic; otherwise the search stays on the one that meets."""
     curve = table["curve_id"].to_numpy()
     step = np.zeros(len(table), dtype=bool)
     step[:-1] = (curve[:-1] == curve[1:]) & mask[:-1] & ~meets[1:]
@@ -169,12 +197,14 @@ def _interpolated(table: pd.DataFrame, mask: np.ndarray, meets: np.ndarray, chec
     if at.size == 0:
         return table.iloc[0:0].assign(point="interpolated")
     fraction = np.ones(at.size)
+    known = np.ones(at.size, dtype=bool)
     for col, limit in checks:
         lo, hi = values[col][at], values[col][at + 1]
+        known &= np.isfinite(hi)
         with np.errstate(divide="ignore", invalid="ignore"):
             f = np.where(hi > limit, (limit - lo) / (hi - lo), 1.0)
         fraction = np.fmin(fraction, np.where(np.isfinite(f), f, 0.0))
-    fraction = np.clip(fraction, 0.0, 1.0)
+    fraction = np.where(known, np.clip(fraction, 0.0, 1.0), 0.0)
     out = table.iloc[at].copy()
     nxt = table.iloc[at + 1]
     for col in INTERPOLATED:
@@ -191,25 +221,39 @@ def _nearest_miss(rows: pd.DataFrame, checks: list[tuple[str, float]]) -> Neares
     if not np.isfinite(worst).any():
         return None
     row = rows.iloc[int(np.argmin(worst))]
-    return NearestMiss(str(row["gpu"]), int(row["tp"]), str(row["precision"]), float(row["load"]),
-                       {c: float(row[c]) for c, _ in checks}, dict(checks))
+    return NearestMiss(str(row["gpu_key"]), int(row["tp"]), str(row["precision"]), float(row["load"]),
+                       {c: float(row[c]) for c, _ in checks}, dict(checks), str(row["gpu"]))
 
 
-def _missing_stat_notes(table: pd.DataFrame, mask: np.ndarray, values: dict[str, np.ndarray]) -> list[str]:
+def _missing_stat_notes(table: pd.DataFrame, mask: np.ndarray, values: dict[str, np.ndarray], where: str) -> list[str]:
+    """A limited statistic the data lacks: an error when no row has it, else a plain sentence per configuration."""
     notes = []
     for col, column_values in values.items():
         lacking = mask & np.isnan(column_values)
-        if lacking.any():
-            for gpu, tp, precision in table.loc[lacking, ["gpu", "tp", "precision"]].drop_duplicates().itertuples(index=False):
-                notes.append(f"{gpu} TP{tp} {precision}: the data has no {col}, so it cannot be checked against that limit")
+        if not lacking.any():
+            continue
+        metric, stat = col.rsplit("_", 1)
+        what = f"{stat} {METRIC_WORDS[metric]}"
+        if lacking.sum() == mask.sum():
+            raise InputError("stat", f"{{name}} {stat}: the data for {where} has no {what}; it has "
+                                     f"{_stats_in(table, mask, metric)}")
+        configs = table.loc[mask, ["gpu_key", "tp", "precision"]].assign(lacking=lacking[mask])
+        for (gpu, tp, precision), rows in configs.groupby(["gpu_key", "tp", "precision"], sort=True):
+            if not rows["lacking"].any():
+                continue
+            name = f"{gpu} TP{tp} {precision}"
+            if rows["lacking"].all():
+                notes.append(f"{name}: the data has no {what} (it has {_stats_in(table, rows.index, metric)}), so it "
+                             "cannot be checked against the limit and is left out")
+            else:
+                loads = table.loc[rows.index[rows["lacking"].to_numpy()], "load"]
+                notes.append(f"{name}: the data has no {what} at load {', '.join(f'{x:g}' for x in loads)}, so those "
+                             "points are left out")
     return notes
 
 
-def _positive(name: str, value: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SizerError(f"{name} must be a number; got {value!r}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise SizerError(f"{name} must be a positive number; got {value!r}")
-    return number
+def _stats_in(table: pd.DataFrame, rows: np.ndarray | pd.Index, metric: str) -> str:
+    """The statistics of a metric that the given rows have at least one value of."""
+    subset = table.loc[rows]
+    found = [s for s in STATS if f"{metric}_{s}" in subset and subset[f"{metric}_{s}"].notna().any()]
+    return ", ".join(found) or "no statistic at all"

@@ -4,14 +4,38 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
+from core.exports import csv_text, safe_text
 from core.sizing import Sizing
+from core.words import count, spelled
 
+# gpu: the catalog's name (as the filters show it); gpu_in_data and source: where the row came from.
 OPTION_COLUMNS = ("gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms", "itl_ms", "prompts_per_s_per_server",
                   "servers_exact", "servers", "servers_packed", "instances", "gpus", "usd_per_month", "point",
-                  "provenance")
+                  "provenance", "gpu_in_data", "source")
+
+
+@dataclass(frozen=True)
+class DataNote:
+    """Which data the numbers came from. A share link or a quote carries the scenario, not the files: when the user
+    uploaded some, the recipient must load the same ones to get the same numbers."""
+
+    files: tuple[str, ...] = ()  # every file in the table the scenario was sized on
+    uploads: tuple[str, ...] = ()  # those of them the user uploaded (not part of the app)
+
+    def lines(self) -> list[str]:
+        files, uploads = list(dict.fromkeys(self.files)), list(dict.fromkeys(self.uploads))
+        out = [f"Data: {', '.join(files) or 'none loaded'}"]
+        if uploads:
+            names = ", ".join(uploads)
+            out.append(f"Uploaded: {names}. The scenario link does not carry uploaded files: to get the same numbers, "
+                       f"the recipient must load the same {'file' if len(uploads) == 1 else 'files'} ({names}) on the "
+                       f"Data page, so send {'it' if len(uploads) == 1 else 'them'} along (or the combined table, a "
+                       "download on the Data page).")
+        return out
 
 
 def options_records(result: Sizing) -> list[dict[str, object]]:
@@ -20,14 +44,14 @@ def options_records(result: Sizing) -> list[dict[str, object]]:
     records = []
     for _, row in result.options.iterrows():
         records.append({
-            "gpu": row["gpu"], "tp": int(row["tp"]), "precision": row["precision"],
+            "gpu": row.get("gpu_key", row["gpu"]), "tp": int(row["tp"]), "precision": row["precision"],
             "concurrency": _clean(row["load"]), "ttft_ms": _clean(row[f"ttft_ms_{stat}"]),
             "e2e_ms": _clean(row[f"e2e_ms_{stat}"]), "itl_ms": _clean(row[f"itl_ms_{stat}"]),
             "prompts_per_s_per_server": _clean(row["prompts_per_s_per_server"]),
             "servers_exact": _clean(row["servers_exact"]), "servers": int(row["servers"]),
             "servers_packed": int(row["servers_packed"]), "instances": int(row["instances"]),
             "gpus": int(row["gpus"]), "usd_per_month": _clean(row["usd_per_month"]), "point": row["point"],
-            "provenance": row["provenance"],
+            "provenance": row["provenance"], "gpu_in_data": row["gpu"], "source": row.get("source"),
         })
     return records
 
@@ -37,10 +61,14 @@ def to_json(result: Sizing) -> dict[str, object]:
         "avg_rps": result.traffic.avg_req_per_s,
         "peak_rps": result.traffic.peak_req_per_s,
         "model": result.frontier.model,
+        "model_in_data": result.frontier.model_in_data,
         "isl": result.query.isl,
         "osl": result.query.osl,
         "limits": result.query.limits.describe(),
         "utilisation": result.utilisation,
+        "headline": headline(result),
+        "details": details(result),
+        "notes": list(result.frontier.notes),
         "options": options_records(result),
     }
     if result.frontier.nearest_miss is not None:
@@ -53,20 +81,26 @@ def to_json_text(result: Sizing) -> str:
 
 
 def to_csv_text(result: Sizing) -> str:
-    return pd.DataFrame(options_records(result), columns=list(OPTION_COLUMNS)).to_csv(index=False)
+    """The options as CSV, safe to open in a spreadsheet (no cell starts a formula)."""
+    return csv_text(pd.DataFrame(options_records(result), columns=list(OPTION_COLUMNS)))
 
 
-def quote_text(result: Sizing, data_note: str, link: str | None = None) -> str:
-    """A plain-text quote: the answer, every assumption, the alternatives and where the numbers come from."""
+def quote_text(result: Sizing, data_note: str | DataNote, link: str | None = None) -> str:
+    """A plain-text quote: the answer, every assumption, the alternatives and where the numbers come from (with
+    uploads, which files the recipient must load); safe to open in a spreadsheet."""
     q, t = result.query, result.traffic
     lines = ["LLM inference sizing", "=" * 20, ""]
     best = result.best
     if best is None:
         miss = result.frontier.nearest_miss
-        lines.append("No configuration in the data meets the latency limits." + (f" {miss.describe()}." if miss else ""))
+        lines.append("No configuration in the data meets the latency limits."
+                     + (f" {miss.describe()[:1].upper()}{miss.describe()[1:]}." if miss else ""))
     else:
-        lines.append(headline(result))
-    lines += ["", "Assumptions", "-----------", f"Model: {result.frontier.model}",
+        lines += [headline(result), details(result)]
+    lines += [f"Note: {note}." for note in result.frontier.notes]
+    in_data = result.frontier.model_in_data
+    lines += ["", "Assumptions", "-----------",
+              f"Model: {result.frontier.model}" + (f" (in the data: {in_data})" if in_data not in ("", result.frontier.model) else ""),
               f"Request shape: {q.isl} input tokens, {q.osl} output tokens",
               f"Latency limit: {q.limits.describe()}", "Traffic:"]
     lines += [f"  {step}" for step in t.steps()]
@@ -75,30 +109,71 @@ def quote_text(result: Sizing, data_note: str, link: str | None = None) -> str:
               "instances = peak req/s ÷ req/s per instance, rounded up",
               f"Planned utilisation: {result.utilisation:.0%} of the benchmarked throughput"
               + (" (as benchmarked, the course's method)" if result.utilisation == 1 else " (headroom for bursts)"),
-              f"Operating points: {'measured, or interpolated between measured concurrencies' if q.interpolate else 'measured concurrencies only'}",
-              f"Data: {data_note}", ""]
+              f"Operating points: {_grid(result)}",
+              *(data_note.lines() if isinstance(data_note, DataNote) else [f"Data: {data_note}"]), ""]
     if best is not None:
         lines += ["Options, best first", "-------------------",
                   pd.DataFrame(options_records(result))[["gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms",
                                                          "servers_exact", "servers", "gpus", "usd_per_month",
-                                                         "provenance"]]
+                                                         "point", "provenance"]]
                   .to_string(index=False, float_format=lambda x: f"{x:,.2f}"), ""]
     if link:
         lines += [f"Scenario link: {link}", ""]
-    return "\n".join(lines)
+    return safe_text("\n".join(lines))
 
 
 def headline(result: Sizing) -> str:
-    """One sentence a business reader can repeat."""
+    """One sentence a business reader can repeat: copies of the model, GPUs and servers in plain words."""
     best = result.best
     if best is None:
         return "Nothing in the data meets the latency limits."
-    q = result.query
-    source = "model estimate" if best["provenance"] == "modeled" else "measured"
-    servers = int(best["servers"])
-    return (f"{servers} server{'s' if servers != 1 else ''} of {best['gpu']} ({int(best['gpus'])} GPUs, TP{int(best['tp'])}, "
-            f"{best['precision']}) serve {result.traffic.peak_req_per_s:,.1f} peak req/s of {result.frontier.model} "
-            f"within {q.limits.describe()} ({best['servers_exact']:.2f} servers exactly; {source}).")
+    per_copy, copies, gpus = int(best["gpus_per_instance"]), int(best["instances"]), int(best["gpus"])
+    servers, node = int(best["servers_packed"]), int(best["node_gpus"])
+    free = servers * node - gpus
+    placed = (f"1 copy of the model on {count(per_copy, 'GPU')}" if copies == 1 else
+              f"{count(copies, 'copy', 'copies')} of the model on {count(per_copy, 'GPU')} each = {count(gpus, 'GPU')}")
+    spare = f" ({count(free, 'GPU')} free)" if free > 0 else ""
+    return (f"{result.frontier.model} on {_gpu(best)}: {placed}, on {count(servers, spelled(node) + '-GPU server')}"
+            f"{spare}, for "
+            f"{count(f'{result.traffic.peak_req_per_s:,.1f}', 'request')} per second at peak with "
+            f"{result.query.limits.in_words()}.")
+
+
+def details(result: Sizing) -> str:
+    """The same answer for a specialist: configuration, operating point, the course's formula and the source."""
+    best = result.best
+    if best is None:
+        miss = result.frontier.nearest_miss
+        return f"{miss.describe()[:1].upper()}{miss.describe()[1:]}." if miss else ""
+    stat, gpu, in_data = result.query.limits.stat, _gpu(best), str(best["gpu"])
+    pps, exact, servers = float(best["prompts_per_s_per_server"]), float(best["servers_exact"]), int(best["servers"])
+    per = f"{pps:,.2f}" if result.utilisation == 1 else f"({pps:,.2f} × {result.utilisation:.0%} planned utilisation)"
+    text = (f"{gpu}{f' ({in_data} in the data)' if in_data != gpu else ''}, TP{int(best['tp'])}, {best['precision']}, "
+            f"concurrency {best['load']:.3g} per copy: {pps:,.2f} prompts/s per {int(best['node_gpus'])}-GPU server; "
+            f"{result.traffic.peak_req_per_s:,.1f} peak req/s ÷ {per} = {count(f'{exact:,.2f}', 'server')} exactly, "
+            f"{servers:,} rounded up (the NVIDIA sizing course's formula)")
+    if int(best["servers_packed"]) != servers:
+        text += f"; whole copies of the model fill {count(int(best['servers_packed']), 'server')}"
+    latencies = [f"{name} {best[f'{col}_{stat}']:{fmt}} ms" for name, col, fmt in
+                 (("TTFT", "ttft_ms", ",.0f"), ("end-to-end", "e2e_ms", ",.0f"), ("inter-token", "itl_ms", ",.1f"))
+                 if math.isfinite(float(best[f"{col}_{stat}"]))]
+    if latencies:
+        text += f"; {', '.join(latencies)} ({stat})"
+    kind = {"interpolated": f"interpolated between two {best['provenance']} concurrencies",
+            "modeled": "modeled (performance model estimate)"}.get(str(best["point"]), str(best["provenance"]))
+    return f"{text}; {kind}, from {best.get('source', 'the data')}."
+
+
+def _gpu(row: pd.Series) -> str:
+    """The catalog's name of the row's GPU (the data's own spelling when the catalog does not know it)."""
+    return str(row.get("gpu_key", row["gpu"]))
+
+
+def _grid(result: Sizing) -> str:
+    """Which concurrencies the operating points may sit at, in the words of the data actually used."""
+    kinds = sorted(set(result.options["provenance"])) if not result.options.empty else ["benchmarked"]
+    grid = f"{' or '.join(kinds)} concurrencies"
+    return f"{grid}, or interpolated between them" if result.query.interpolate else f"{grid} only"
 
 
 def _clean(value: object) -> float | None:

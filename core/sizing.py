@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -11,13 +10,16 @@ import pandas as pd
 
 from core.errors import SizerError
 from core.frontier import Frontier, Query, search
-from core.traffic import Traffic
+from core.inputs import InputError, amount, number, positive, show
+from core.traffic import MAX_PEAK_REQ_PER_S, Traffic
 
 if TYPE_CHECKING:
     from core.cost import CostSettings
 
 HOURS_PER_MONTH = 730
 EPS = 1e-9  # keep 5.0000000001 from becoming 6 servers
+MIN_UTILISATION = 0.01  # planning at under 1 % of the benchmarked throughput is a typo, not headroom
+MAX_COUNT = 2.0**53  # beyond this a float no longer holds every whole number: a count could be off without a sign
 
 
 @dataclass
@@ -60,21 +62,23 @@ def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: d
                 rank_by: str = "servers", utilisation: float = 1.0) -> pd.DataFrame:
     """servers = peak ÷ (prompts/s per server × utilisation): the course's formula at utilisation 1. A benchmark at
     fixed concurrency overstates what open (bursty) arrivals get at the same latency; utilisation < 1 is headroom."""
-    if not (isinstance(utilisation, (int, float)) and 0 < utilisation <= 1):
-        raise SizerError(f"utilisation must be above 0 and at most 1 (100 %); got {utilisation!r}")
+    utilisation = check_utilisation(utilisation)
     if rank_by not in RANKINGS:
-        raise SizerError(f"rank by one of {', '.join(RANKINGS)}; got {rank_by!r}")
-    if not (isinstance(peak_req_per_s, (int, float)) and math.isfinite(peak_req_per_s) and peak_req_per_s > 0):
-        raise SizerError(f"peak req/s must be a positive number; got {peak_req_per_s!r}")
+        raise InputError("rank_by", f"must be one of {', '.join(RANKINGS)}; got {show(rank_by)}")
+    peak = positive("peak_req_per_s", peak_req_per_s, MAX_PEAK_REQ_PER_S, " requests per second")
     out = points.copy()
     if out.empty:
         return out.assign(servers_exact=[], servers=[], instances=[], gpus=[], servers_packed=[], usd_per_hour=[])
     node = out["node_gpus"].to_numpy(dtype="float64")
     gpi = out["gpus_per_instance"].to_numpy(dtype="float64")
-    peak_req_per_s = peak_req_per_s / utilisation
-    out["servers_exact"] = peak_req_per_s / out["prompts_per_s_per_server"].to_numpy(dtype="float64")
-    out["servers"] = np.ceil(out["servers_exact"] - EPS).astype("int64")
-    out["instances"] = np.ceil(peak_req_per_s / out["req_per_s"].to_numpy(dtype="float64") - EPS).astype("int64")
+    demand = peak / utilisation
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        exact = demand / out["prompts_per_s_per_server"].to_numpy(dtype="float64")
+        copies = demand / out["req_per_s"].to_numpy(dtype="float64")
+    _check_counts(out, exact, copies * gpi, peak)
+    out["servers_exact"] = exact
+    out["servers"] = _whole(exact)
+    out["instances"] = _whole(copies)
     out["gpus"] = (out["instances"] * gpi).astype("int64")
     per_server = np.floor(node / gpi)
     packed = np.where(per_server >= 1, np.ceil(out["instances"] / np.maximum(per_server, 1)),
@@ -84,6 +88,33 @@ def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: d
     out["usd_per_hour"] = out["servers_packed"] * node * prices
     out["usd_per_month"] = out["usd_per_hour"] * HOURS_PER_MONTH
     return out.sort_values(RANKINGS[rank_by], kind="stable", na_position="last").reset_index(drop=True)
+
+
+def check_utilisation(utilisation: object) -> float:
+    """The share of the benchmarked throughput to plan at: from 1 % to 100 %."""
+    value = number("utilisation", utilisation)
+    if not MIN_UTILISATION <= value <= 1:
+        raise InputError("utilisation", f"is out of range: plan at {amount(MIN_UTILISATION)} to 1 (1 % to 100 %) of the "
+                                        f"benchmarked throughput; got {show(utilisation)}")
+    return value
+
+
+def _whole(exact: np.ndarray) -> np.ndarray:
+    """Rounded up, and never below one: a positive traffic needs at least one of everything."""
+    return np.maximum(1.0, np.ceil(exact - EPS)).astype("int64")
+
+
+def _check_counts(points: pd.DataFrame, servers: np.ndarray, gpus: np.ndarray, peak: float) -> None:
+    """Every count must be a number a float holds exactly; only absurd data (a throughput near zero) breaks that."""
+    bad = ~((servers < MAX_COUNT) & (gpus < MAX_COUNT))  # NaN and infinity fail too
+    if not bad.any():
+        return
+    row = points.iloc[int(np.flatnonzero(bad)[0])]
+    name = f"{row.get('gpu_key', row['gpu'])} TP{row.get('tp', '?')} {row.get('precision', '')}".strip()
+    where = f" ({row['source']})" if "source" in row else ""
+    raise SizerError(f"{name}{where}: its throughput, {row['prompts_per_s_per_server']:g} prompts/s per server, is out "
+                     f"of range: {peak:,g} requests per second at peak would need more servers than can be counted "
+                     f"exactly ({amount(MAX_COUNT)})")
 
 
 def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits_ms: list[float],
@@ -96,5 +127,5 @@ def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits
         if best is not None:
             rows.append({"limit_ms": float(limit), "servers_exact": float(best["servers_exact"]),
                          "servers": int(best["servers"]),
-                         "label": f"{best['gpu']} · TP{best['tp']} · {best['precision']} @ {best['load']:.3g}"})
+                         "label": f"{best.get('gpu_key', best['gpu'])} · TP{best['tp']} · {best['precision']} @ {best['load']:.3g}"})
     return pd.DataFrame(rows, columns=["limit_ms", "servers_exact", "servers", "label"])

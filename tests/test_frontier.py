@@ -98,7 +98,8 @@ def test_nothing_meets_names_the_nearest_miss(nim_table):
     assert result.options.empty
     miss = result.frontier.nearest_miss
     # Lowest 70B TTFT at 2000/200 in nim.csv: H100 TP8 fp8 at concurrency 1, 93.1 ms.
-    assert (miss.gpu, miss.tp, miss.precision, miss.concurrency) == ("H100_80GB_HBM3", 8, "fp8", 1)
+    assert (miss.gpu, miss.tp, miss.precision, miss.concurrency) == ("H100 SXM", 8, "fp8", 1)
+    assert miss.gpu_in_data == "H100_80GB_HBM3"
     assert "93 ms" in miss.describe()
 
 
@@ -169,7 +170,7 @@ def test_rank_by_cost_by_hand():
     by_cost = size_points(points, 8.0, {"A": 2.0, "B": 0.5}, rank_by="cost")
     assert list(by_servers["gpu"]) == ["A", "B"] and list(by_cost["gpu"]) == ["B", "A"]
     assert list(by_cost["usd_per_hour"]) == [8.0, 16.0]
-    with pytest.raises(SizerError, match="rank by"):
+    with pytest.raises(SizerError, match="ranking"):
         size_points(points, 8.0, rank_by="speed")
 
 
@@ -182,3 +183,119 @@ def test_utilisation_headroom_by_hand(nim_table):
     for bad in (0, -0.5, 1.2, float("nan")):
         with pytest.raises(SizerError, match="utilisation"):
             size(nim_table, query, direct(200), utilisation=bad)
+
+
+# --- issue 7/8: never a wrong number in silence; names as the catalog spells them; plain-words notes ---------------
+
+def _curve(ttft_avg, ttft_p95, gpu="G", tp=1, provenance="measured", conc=(1, 2, 4, 8), ttft_p50=None):
+    """One curve by hand: e2e = 1000 ms + TTFT, req/s = concurrency ÷ e2e (Little's law holds exactly)."""
+    rows = []
+    for i, c in enumerate(conc):
+        e2e = 1000.0 + ttft_avg[i]
+        rows.append({"model": "m", "gpu": gpu, "tp": tp, "pp": 1, "gpus_per_instance": tp, "precision": "fp8",
+                     "engine": "e", "isl": 100, "osl": 200, "load_mode": "concurrency", "concurrency": c,
+                     "ttft_ms_avg": ttft_avg[i], "ttft_ms_p95": ttft_p95[i],
+                     "ttft_ms_p50": None if ttft_p50 is None else ttft_p50[i], "itl_ms_avg": 5.0, "e2e_ms_avg": e2e,
+                     "req_per_s": c / (e2e / 1000.0), "runs": 1, "source": f"{gpu}.csv", "provenance": provenance})
+    return rows
+
+
+def _table(*curves):
+    from core.table import prepare
+
+    return prepare(pd.DataFrame([row for curve in curves for row in curve]))
+
+
+def test_interpolation_needs_the_limited_statistic_on_both_points():
+    # Issue 8: the row after the last passing point has no p95; the search must not move towards it.
+    # c4 meets (p95 290 ms ≤ 300): e2e 1250 ms → 3.2 req/s → × 8 = 25.6 prompts/s per server; 100 / 25.6 = 3.90625.
+    # Moving to c8 (avg TTFT already 500 ms, p95 unknown) would give 42.67 per server and 2.34 servers.
+    table = _table(_curve([100, 150, 250, 500], [150, 220, 290, None]))
+    query = Query("m", 100, 200, Limits(ttft_ms=300, stat="p95"), interpolate=True)
+    best = size(table, query, direct(100)).best
+    assert (best["point"], best["concurrency"]) == ("measured", 4)
+    assert math.isclose(best["servers_exact"], 3.90625, rel_tol=1e-12) and best["servers"] == 4
+
+
+def test_interpolation_still_works_when_both_points_have_the_statistic():
+    # c4 p95 290, c8 p95 390: the limit 300 is reached at 10 % of the way, concurrency 4.4.
+    table = _table(_curve([100, 150, 250, 350], [150, 220, 290, 390]))
+    best = size(table, Query("m", 100, 200, Limits(ttft_ms=300, stat="p95"), interpolate=True), direct(100)).best
+    assert best["point"] == "interpolated" and math.isclose(best["concurrency"], 4.4, rel_tol=1e-12)
+
+
+def test_a_statistic_missing_from_the_data_is_named_with_those_it_has(nim_table):
+    # nim.csv has avg and p95 only.
+    from core.inputs import InputError
+
+    with pytest.raises(InputError, match=r"no p50 time to first token.*it has avg, p95") as caught:
+        search(nim_table, Query("llama3-8b", 2000, 200, Limits(ttft_ms=300, stat="p50")))
+    assert caught.value.fields == ("stat",)
+    assert caught.value.message({"stat": "--stat"}).startswith("--stat p50")
+
+
+def test_configurations_without_the_statistic_are_named_in_plain_words():
+    table = _table(_curve([100, 150, 250, 350], [150, 220, 290, 390], gpu="A"),
+                   _curve([100, 150, 250, 350], [None] * 4, gpu="B"))
+    found = search(table, Query("m", 100, 200, Limits(ttft_ms=300, stat="p95")))
+    assert list(found.points["gpu"]) == ["A"]
+    assert found.notes == ["B TP1 fp8: the data has no p95 time to first token (it has avg), so it cannot be "
+                           "checked against the limit and is left out"]
+
+
+def test_a_positive_traffic_never_needs_fewer_than_one_server():
+    # Issue 8: a row with req/s 1e308 gave "0 servers (0.00 exactly)"; --peak-rps 1e-12 gave 0 servers.
+    points = pd.DataFrame({"gpu": ["G"], "gpus_per_instance": [2], "node_gpus": [8], "req_per_s": [1e308],
+                           "prompts_per_s_per_server": [4e308 / 1e1]})
+    out = size_points(points, 200.0)
+    assert (out.loc[0, "servers"], out.loc[0, "instances"], out.loc[0, "gpus"], out.loc[0, "servers_packed"]) == (1, 1, 2, 1)
+    tiny = size_points(points.assign(req_per_s=5.0, prompts_per_s_per_server=20.0), 1e-12)
+    assert (tiny.loc[0, "servers"], tiny.loc[0, "instances"]) == (1, 1)
+    assert tiny.loc[0, "servers_exact"] == 1e-12 / 20.0  # the exact figure stays exact
+
+
+@pytest.mark.parametrize("peak,utilisation,field", [
+    (1e308, 1.0, "peak_req_per_s"),   # issue 8: −9,223,372,036,854,775,808 servers and a negative cost
+    (200.0, 1e-300, "utilisation"),   # issue 8: the same through --utilisation
+])
+def test_counts_that_cannot_be_represented_are_out_of_range(peak, utilisation, field):
+    from core.inputs import InputError
+
+    points = pd.DataFrame({"gpu": ["G"], "gpus_per_instance": [1], "node_gpus": [8], "req_per_s": [5.0],
+                           "prompts_per_s_per_server": [40.0]})
+    with pytest.raises(InputError, match="out of range") as caught:
+        size_points(points, peak, {"G": 2.0}, utilisation=utilisation)
+    assert field in caught.value.fields
+
+
+def test_servers_from_absurd_data_are_an_error_not_a_number():
+    points = pd.DataFrame({"gpu": ["G"], "tp": [1], "precision": ["fp8"], "gpus_per_instance": [1], "node_gpus": [8],
+                           "req_per_s": [1e-300], "prompts_per_s_per_server": [8e-300], "source": ["x.csv"]})
+    with pytest.raises(SizerError, match=r"G TP1 fp8 \(x.csv\): its throughput, 8e-300 prompts/s per server, is out of range"):
+        size_points(points, 200.0)
+
+
+@pytest.mark.parametrize("isl,osl", [(1e20, 200), (2000, 0), (2000.5, 200), (-1, 200)])
+def test_lengths_out_of_range_are_errors(nim_table, isl, osl):
+    from core.inputs import InputError
+
+    with pytest.raises(InputError, match="whole number of tokens"):
+        search(nim_table, Query("llama3-8b", isl, osl, Limits(ttft_ms=300)))
+
+
+def test_modeled_grid_points_are_not_called_measured():
+    # Issue 7: the CSV export said point=measured on modeled rows.
+    table = _table(_curve([100, 150, 250, 350], [150, 220, 290, 390], gpu="A", provenance="modeled"),
+                   _curve([100, 150, 250, 350], [150, 220, 290, 390], gpu="B"))
+    points = search(table, Query("m", 100, 200, Limits(ttft_ms=300))).points.set_index("gpu")
+    assert (points.loc["A", "point"], points.loc["B", "point"]) == ("modeled", "measured")
+
+
+def test_results_carry_the_catalogs_names_and_the_datas(nim_table):
+    # Issue 7: the GPU filter said "H100 SXM", the result "H100_80GB_HBM3".
+    result = size(nim_table, Query("llama3-8b", 2000, 200, Limits(ttft_ms=300), gpus=("h100",)), direct(200))
+    assert (result.best["gpu_key"], result.best["gpu"]) == ("H100 SXM", "H100_80GB_HBM3")
+    assert (result.frontier.model, result.frontier.model_in_data) == ("Llama 3 8B", "meta-llama3-8b-instruct")
+    miss = size(nim_table, Query("llama3-70b", 2000, 200, Limits(ttft_ms=50)), direct(10)).frontier.nearest_miss
+    assert (miss.gpu, miss.gpu_in_data) == ("H100 SXM", "H100_80GB_HBM3")
+    assert miss.describe().startswith("nearest miss: H100 SXM TP8 fp8 at concurrency 1")
