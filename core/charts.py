@@ -112,3 +112,38 @@ def calibration_report(both: pd.DataFrame) -> alt.VConcatChart:
     metrics = ("req_per_s", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_avg")
     panels = [modeled_vs_measured(both, m).properties(width=380, height=300) for m in metrics]
     return alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:])).resolve_scale(color="shared")
+
+
+def tornado(swings: pd.DataFrame) -> alt.LayerChart:
+    """Which assumption moves the server count most: a bar from the base answer to the count with the assumption
+    moved down, and one to the count with it moved up (core.uncertainty.tornado)."""
+    data = swings.dropna(subset=["servers_exact"]).assign(base=lambda d: d["base_servers_exact"])
+    order = list(dict.fromkeys(swings["assumption"]))  # already sorted by swing, largest first
+    bars = alt.Chart(data).mark_bar(opacity=0.85).encode(
+        y=alt.Y("assumption:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("servers_exact:Q", title="Servers (exact)"), x2="base:Q",
+        color=alt.Color("side:N", title="Assumption moved", scale=alt.Scale(domain=["lower", "higher"],
+                                                                          range=["#1565c0", "#ef6c00"])),
+        tooltip=[alt.Tooltip("assumption:N", title="Assumption"), alt.Tooltip("setting:N", title="Set to"),
+                 alt.Tooltip("servers_exact:Q", title="Servers (exact)", format=",.2f"),
+                 alt.Tooltip("servers:Q", title="Servers (whole)")],
+    )
+    base = float(swings["base_servers_exact"].iloc[0]) if len(swings) else 0.0
+    rule = alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(color="black", size=2).encode(
+        x="x:Q", tooltip=[alt.Tooltip("x:Q", title="Base answer (exact servers)", format=",.2f")])
+    return alt.layer(bars, rule).properties(height=max(120, 32 * len(order)))
+
+
+def servers_by_year(years: pd.DataFrame) -> alt.LayerChart:
+    """Servers needed each year as traffic grows (core.planning.by_year for one option), whole and exact."""
+    base = alt.Chart(years).encode(
+        x=alt.X("year:O", title="Year"),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("peak_rps:Q", title="Peak req/s", format=",.1f"),
+                 alt.Tooltip("design_rps:Q", title="Sized for (req/s)", format=",.1f"),
+                 alt.Tooltip("servers_exact:Q", title="Servers (exact)", format=",.2f"),
+                 alt.Tooltip("servers:Q", title="Servers (whole)"),
+                 alt.Tooltip("servers_with_spares:Q", title="With spares")],
+    )
+    return alt.layer(base.mark_bar(color="#1565c0", opacity=0.8).encode(y=alt.Y("servers:Q", title="Servers")),
+                     base.mark_line(color="#64b5f6", strokeDash=[4, 3], point=True).encode(y="servers_exact:Q")
+                     ).properties(height=260)

@@ -7,11 +7,13 @@ import math
 
 import pandas as pd
 
+from core import planning
 from core.sizing import Sizing
 
 OPTION_COLUMNS = ("gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms", "itl_ms", "prompts_per_s_per_server",
                   "servers_exact", "servers", "servers_packed", "instances", "gpus", "usd_per_month", "point",
-                  "provenance")
+                  "provenance", "servers_low", "servers_high", "servers_exact_low", "servers_exact_high", "utilisation",
+                  "p_wait", "servers_with_spares")
 
 
 def options_records(result: Sizing) -> list[dict[str, object]]:
@@ -27,7 +29,7 @@ def options_records(result: Sizing) -> list[dict[str, object]]:
             "servers_exact": _clean(row["servers_exact"]), "servers": int(row["servers"]),
             "servers_packed": int(row["servers_packed"]), "instances": int(row["instances"]),
             "gpus": int(row["gpus"]), "usd_per_month": _clean(row["usd_per_month"]), "point": row["point"],
-            "provenance": row["provenance"],
+            "provenance": row["provenance"], **planning.option_fields(result, row),
         })
     return records
 
@@ -41,6 +43,7 @@ def to_json(result: Sizing) -> dict[str, object]:
         "osl": result.query.osl,
         "limits": result.query.limits.describe(),
         "utilisation": result.utilisation,
+        **planning.json_fields(result),
         "options": options_records(result),
     }
     if result.frontier.nearest_miss is not None:
@@ -75,6 +78,7 @@ def quote_text(result: Sizing, data_note: str, link: str | None = None) -> str:
               "instances = peak req/s ÷ req/s per instance, rounded up",
               f"Planned utilisation: {result.utilisation:.0%} of the benchmarked throughput"
               + (" (as benchmarked, the course's method)" if result.utilisation == 1 else " (headroom for bursts)"),
+              *planning.summary_lines(result),
               f"Operating points: {'measured, or interpolated between measured concurrencies' if q.interpolate else 'measured concurrencies only'}",
               f"Data: {data_note}", ""]
     if best is not None:
@@ -98,7 +102,12 @@ def headline(result: Sizing) -> str:
     servers = int(best["servers"])
     return (f"{servers} server{'s' if servers != 1 else ''} of {best['gpu']} ({int(best['gpus'])} GPUs, TP{int(best['tp'])}, "
             f"{best['precision']}) serve {result.traffic.peak_req_per_s:,.1f} peak req/s of {result.frontier.model} "
-            f"within {q.limits.describe()} ({best['servers_exact']:.2f} servers exactly; {source}).")
+            f"within {q.limits.describe()} ({best['servers_exact']:.2f} servers exactly{_likely(best)}; {source}).")
+
+
+def _likely(best: pd.Series) -> str:
+    words = planning.likely(best)
+    return f", {words}" if words else ""
 
 
 def _clean(value: object) -> float | None:

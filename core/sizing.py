@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,9 @@ import pandas as pd
 from core.errors import SizerError
 from core.frontier import Frontier, Query, search
 from core.traffic import Traffic
+
+if TYPE_CHECKING:
+    from core.planning import Design, Plan
 
 HOURS_PER_MONTH = 730
 EPS = 1e-9  # keep 5.0000000001 from becoming 6 servers
@@ -25,6 +29,9 @@ class Sizing:
     traffic: Traffic
     query: Query
     utilisation: float = 1.0
+    plan: Plan | None = None          # bursts, P(wait), spares, growth, traffic ranges (core.planning)
+    design: Design | None = None      # the rate sized for: the peak, or its burst percentile, with the step shown
+    by_year: pd.DataFrame | None = None  # servers per option and year when traffic grows (option = row of options)
 
     @property
     def best(self) -> pd.Series | None:
@@ -38,11 +45,20 @@ RANKINGS = {
 
 
 def size(table: pd.DataFrame, query: Query, traffic: Traffic, usd_per_gpu_hour: dict[str, float] | None = None,
-         rank_by: str = "servers", utilisation: float = 1.0) -> Sizing:
-    """Search the frontier, then size every configuration for the peak and rank it."""
+         rank_by: str = "servers", utilisation: float = 1.0, plan: Plan | None = None) -> Sizing:
+    """Search the frontier, then size every configuration for the design rate (the peak, or its burst) and rank it;
+    each option also gets its open-loop check, range, spares and growth (core.planning, core.uncertainty)."""
+    from core import planning, uncertainty
+
+    plan = plan or planning.Plan()
     frontier = search(table, query)
-    options = size_points(frontier.points, traffic.peak_req_per_s, usd_per_gpu_hour, rank_by, utilisation)
-    return Sizing(options, frontier, traffic, query, utilisation)
+    design = planning.design(traffic, plan)
+    options = planning.size_options(frontier.points, design.design_req_per_s, usd_per_gpu_hour, rank_by, utilisation,
+                                    plan)
+    if plan.ranges:
+        options = uncertainty.add_ranges(options, table, query, traffic, design, utilisation, plan)
+    growth = planning.by_year(options, traffic.peak_req_per_s, utilisation, plan)
+    return Sizing(options, frontier, traffic, query, utilisation, plan, design, growth)
 
 
 def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: dict[str, float] | None = None,
@@ -76,12 +92,15 @@ def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: d
 
 
 def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits_ms: list[float],
-                     metric: str = "ttft_ms", utilisation: float = 1.0) -> pd.DataFrame:
+                     metric: str = "ttft_ms", utilisation: float = 1.0, plan: Plan | None = None) -> pd.DataFrame:
     """Best whole and exact servers at each latency limit: what loosening the limit saves."""
+    from core.planning import Plan
+
+    quick = replace(plan or Plan(), ranges=False, growth_per_year=None, years=0)  # only the best count is drawn
     rows = []
     for limit in limits_ms:
         at = replace(query, limits=replace(query.limits, **{metric: float(limit)}))
-        best = size(table, at, traffic, utilisation=utilisation).best
+        best = size(table, at, traffic, utilisation=utilisation, plan=quick).best
         if best is not None:
             rows.append({"limit_ms": float(limit), "servers_exact": float(best["servers_exact"]),
                          "servers": int(best["servers"]),
