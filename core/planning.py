@@ -194,7 +194,7 @@ def size_options(points: pd.DataFrame, design_req_per_s: float, usd_per_gpu_hour
         kept = ["req_per_s", "prompts_per_s_per_server"]
         scaled = points.assign(**{c: points[c] * share for c in kept}, _row=np.arange(len(points)))
         out = size_points(scaled, design_req_per_s, usd_per_gpu_hour, rank_by, 1.0)
-        rows = out.pop("_row").to_numpy(dtype="int64") if len(out) else np.zeros(0, dtype="int64")
+        rows = out.pop("_row").to_numpy(dtype="int64")
         for c in kept:
             out[c] = points[c].to_numpy()[rows]
     mu = out["req_per_s"].to_numpy(dtype="float64")

@@ -265,6 +265,9 @@ def tornado(table: pd.DataFrame, result: Sizing, option: int = 0) -> pd.DataFram
     base = float(row["servers_exact"].iloc[0])
     gpu, tp, precision = row["gpu"].iloc[0], int(row["tp"].iloc[0]), row["precision"].iloc[0]
     config = replace(result.query, gpus=(str(gpu),), tps=(tp,), precisions=(str(precision),))
+    r = row.iloc[0]  # this configuration's rows at every length: each search below reads only them
+    table = table[(table["model_key"] == r["model_key"]).to_numpy() & (table["gpu_key"] == r["gpu_key"]).to_numpy()
+                  & (table["tp"] == r["tp"]).to_numpy(dtype=bool) & (table["precision"] == r["precision"]).to_numpy()]
     design = float(burst_rate(result.traffic.peak_req_per_s, plan.burst))
     entries: list[tuple[str, str, str, float]] = []
 
@@ -292,7 +295,7 @@ def tornado(table: pd.DataFrame, result: Sizing, option: int = 0) -> pd.DataFram
         entries.append(("latency limit", side, f"{f:.0%} of the limit",
                         _best_at(table, replace(config, limits=limits), row, at)))
     for name, attr in (("input length", "isl"), ("output length", "osl")):
-        for side, length in _neighbours(table, config, row, attr).items():
+        for side, length in _neighbours(table, config, attr).items():
             entries.append((name, side, f"{length:,} tokens", _best_at(table, replace(config, **{attr: length}), row, at)))
     for s in (row["spread"].iloc[0] if "spread" in row else None) or []:
         if s["source"] not in ("peak factor", "minutes per call"):
@@ -322,13 +325,10 @@ def _best_at(table: pd.DataFrame, query: Query, row: pd.DataFrame, at) -> float:
     return float(at(found).min()) if len(found) else math.inf
 
 
-def _neighbours(table: pd.DataFrame, config: Query, row: pd.DataFrame, attr: str) -> dict[str, int]:
-    """The next shorter and longer length the data has for this model and configuration, the other length fixed."""
+def _neighbours(table: pd.DataFrame, config: Query, attr: str) -> dict[str, int]:
+    """The next shorter and longer length this configuration's rows have, the other length fixed."""
     other = "osl" if attr == "isl" else "isl"
-    r = row.iloc[0]
-    same = table[(table["model_key"] == r["model_key"]) & (table["gpu_key"] == r["gpu_key"]) & (table["tp"] == r["tp"])
-                 & (table["precision"] == r["precision"]) & (table[other] == getattr(config, other))]
-    lengths = sorted(int(v) for v in same[attr].unique())
+    lengths = sorted(int(v) for v in table.loc[table[other] == getattr(config, other), attr].unique())
     here = getattr(config, attr)
     below = [v for v in lengths if v < here]
     above = [v for v in lengths if v > here]
