@@ -151,3 +151,47 @@ def break_even(curve: pd.DataFrame, calls_per_year: float, crossovers: pd.DataFr
         return alt.layer(*layers).properties(title=alt.TitleParams(title or "Cost against traffic", subtitle=subtitle,
                                                                    anchor="start"), height=380)
     return alt.layer(*layers).properties(title=title, height=380)
+
+
+def tornado(swings: pd.DataFrame) -> alt.LayerChart:
+    """Which assumption moves the server count most: a bar from the base answer to the count with the assumption
+    moved down, and one to the count with it moved up; the settings tried are written beside (core.uncertainty)."""
+    base = float(swings["base_servers_exact"].iloc[0]) if len(swings) else 0.0
+    data = swings.dropna(subset=["servers_exact"]).assign(base=base)
+    data = data[(data["servers_exact"] - base).abs() > 1e-9 * max(base, 1)]  # a side that does not move has no bar
+    order = list(dict.fromkeys(swings["assumption"]))  # already sorted by swing, largest first
+    labels = pd.DataFrame([{"assumption": a, "x": max(base, float(rows["servers_exact"].max())),
+                            "text": " … ".join(rows.sort_values("side", ascending=False)["setting"])}
+                           for a, rows in data[data["setting"].str.contains(r"\d")].groupby("assumption", sort=False)],
+                          columns=["assumption", "x", "text"])
+    right = max([base, *data["servers_exact"]]) * 1.35 if len(data) else 1.0
+    y = alt.Y("assumption:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    x = alt.X("servers_exact:Q", title="Servers (exact)", scale=alt.Scale(domain=[0, right], nice=False))
+    bars = alt.Chart(data).mark_bar(opacity=0.85).encode(
+        y=y, x=x, x2="base:Q",
+        color=alt.Color("side:N", title="Assumption moved", legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=["lower", "higher"], range=["#1565c0", "#ef6c00"])),
+        tooltip=[alt.Tooltip("assumption:N", title="Assumption"), alt.Tooltip("setting:N", title="Set to"),
+                 alt.Tooltip("servers_exact:Q", title="Servers (exact)", format=",.2f"),
+                 alt.Tooltip("servers:Q", title="Servers (whole)")],
+    )
+    text = alt.Chart(labels).mark_text(align="left", dx=5, fontSize=11, color="#444").encode(
+        y=y, x=alt.X("x:Q", scale=alt.Scale(domain=[0, right], nice=False)), text="text:N")
+    rule = alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(color="black", size=2).encode(
+        x="x:Q", tooltip=[alt.Tooltip("x:Q", title="Base answer (exact servers)", format=",.2f")])
+    return alt.layer(bars, text, rule).properties(height=alt.Step(30))
+
+
+def servers_by_year(years: pd.DataFrame) -> alt.LayerChart:
+    """Servers needed each year as traffic grows (core.planning.by_year for one option), whole and exact."""
+    base = alt.Chart(years).encode(
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("peak_rps:Q", title="Peak req/s", format=",.1f"),
+                 alt.Tooltip("design_rps:Q", title="Sized for (req/s)", format=",.1f"),
+                 alt.Tooltip("servers_exact:Q", title="Servers (exact)", format=",.2f"),
+                 alt.Tooltip("servers:Q", title="Servers (whole)"),
+                 alt.Tooltip("servers_with_spares:Q", title="With spares")],
+    )
+    return alt.layer(base.mark_bar(color="#1565c0", opacity=0.8).encode(y=alt.Y("servers:Q", title="Servers")),
+                     base.mark_line(color="#64b5f6", strokeDash=[4, 3], point=True).encode(y="servers_exact:Q")
+                     ).properties(height=260)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core import planning
 from core.exports import csv_text, safe_text
 from core.sizing import Sizing
 from core.words import count, spelled
@@ -15,7 +16,8 @@ from core.words import count, spelled
 # gpu: the catalog's name (as the filters show it); gpu_in_data and source: where the row came from.
 OPTION_COLUMNS = ("gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms", "itl_ms", "prompts_per_s_per_server",
                   "servers_exact", "servers", "servers_packed", "instances", "gpus", "usd_per_month", "point",
-                  "provenance", "gpu_in_data", "source")
+                  "provenance", "gpu_in_data", "source", "servers_low", "servers_high", "servers_exact_low",
+                  "servers_exact_high", "utilisation", "p_wait", "servers_with_spares")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def options_records(result: Sizing) -> list[dict[str, object]]:
             "servers_packed": int(row["servers_packed"]), "instances": int(row["instances"]),
             "gpus": int(row["gpus"]), "usd_per_month": _clean(row["usd_per_month"]), "point": row["point"],
             "provenance": row["provenance"], "gpu_in_data": row["gpu"], "source": row.get("source"),
+            **planning.option_fields(result, row),
         })
     return records
 
@@ -69,6 +72,7 @@ def to_json(result: Sizing) -> dict[str, object]:
         "headline": headline(result),
         "details": details(result),
         "notes": list(result.frontier.notes),
+        **planning.json_fields(result),
         "options": options_records(result),
     }
     if result.frontier.nearest_miss is not None:
@@ -109,6 +113,7 @@ def quote_text(result: Sizing, data_note: str | DataNote, link: str | None = Non
               "instances = peak req/s ÷ req/s per instance, rounded up",
               f"Planned utilisation: {result.utilisation:.0%} of the benchmarked throughput"
               + (" (as benchmarked, the course's method)" if result.utilisation == 1 else " (headroom for bursts)"),
+              *planning.summary_lines(result),
               f"Operating points: {_grid(result)}",
               *(data_note.lines() if isinstance(data_note, DataNote) else [f"Data: {data_note}"]), ""]
     if best is not None:
@@ -132,7 +137,8 @@ def headline(result: Sizing) -> str:
     free = servers * node - gpus
     placed = (f"1 copy of the model on {count(per_copy, 'GPU')}" if copies == 1 else
               f"{count(copies, 'copy', 'copies')} of the model on {count(per_copy, 'GPU')} each = {count(gpus, 'GPU')}")
-    spare = f" ({count(free, 'GPU')} free)" if free > 0 else ""
+    spare = "; ".join(x for x in (planning.likely(best), f"{count(free, 'GPU')} free" if free > 0 else "") if x)
+    spare = f" ({spare})" if spare else ""
     return (f"{result.frontier.model} on {_gpu(best)}: {placed}, on {count(servers, spelled(node) + '-GPU server')}"
             f"{spare}, for "
             f"{count(f'{result.traffic.peak_req_per_s:,.1f}', 'request')} per second at peak with "

@@ -15,6 +15,7 @@ from core.traffic import MAX_PEAK_REQ_PER_S, Traffic
 
 if TYPE_CHECKING:
     from core.cost import CostSettings
+    from core.planning import Design, Plan
 
 HOURS_PER_MONTH = 730
 EPS = 1e-9  # keep 5.0000000001 from becoming 6 servers
@@ -32,6 +33,9 @@ class Sizing:
     query: Query
     utilisation: float = 1.0
     costing: CostSettings | None = None  # set when the options carry cost columns (core.cost)
+    plan: Plan | None = None          # bursts, P(wait), spares, growth, traffic ranges (core.planning)
+    design: Design | None = None      # the rate sized for: the peak, or its burst percentile, with the step shown
+    by_year: pd.DataFrame | None = None  # servers per option and year when traffic grows (option = row of options)
 
     @property
     def best(self) -> pd.Series | None:
@@ -45,17 +49,29 @@ RANKINGS = {
 
 
 def size(table: pd.DataFrame, query: Query, traffic: Traffic, usd_per_gpu_hour: dict[str, float] | None = None,
-         rank_by: str = "servers", utilisation: float = 1.0, costing: CostSettings | None = None) -> Sizing:
-    """Search the frontier, then size every configuration for the peak and rank it. With `costing`, every option
-    also carries its yearly cost on-prem, in the cloud and by API, and "cost" ranks on the costing's basis."""
+         rank_by: str = "servers", utilisation: float = 1.0, costing: CostSettings | None = None,
+         plan: Plan | None = None) -> Sizing:
+    """Search the frontier, then size every configuration for the design rate (the peak, or its burst) and rank it;
+    each option also gets its open-loop check, range, spares and growth (core.planning, core.uncertainty). With
+    `costing`, every option also carries its yearly cost on-prem, in the cloud and by API, and "cost" ranks on the
+    costing's basis."""
+    from core import planning, uncertainty
+
+    plan = plan or planning.Plan()
     frontier = search(table, query)
-    options = size_points(frontier.points, traffic.peak_req_per_s, usd_per_gpu_hour, rank_by, utilisation)
+    design = planning.design(traffic, plan)
+    options = planning.size_options(frontier.points, design.design_req_per_s, usd_per_gpu_hour, rank_by, utilisation,
+                                    plan)
+    if plan.ranges:
+        options = uncertainty.add_ranges(options, table, query, traffic, design, utilisation, plan)
     if costing is not None:
         from core.cost import Demand, add_costs
 
         demand = Demand.from_traffic(traffic, frontier.model, query.isl, query.osl)
         options = add_costs(options, costing, demand, utilisation, rank=rank_by == "cost")
-    return Sizing(options, frontier, traffic, query, utilisation, costing)
+    growth = planning.by_year(options, traffic.peak_req_per_s, utilisation, plan)
+    return Sizing(options, frontier, traffic, query, utilisation, costing=costing, plan=plan, design=design,
+                  by_year=growth)
 
 
 def size_points(points: pd.DataFrame, peak_req_per_s: float, usd_per_gpu_hour: dict[str, float] | None = None,
@@ -118,12 +134,15 @@ def _check_counts(points: pd.DataFrame, servers: np.ndarray, gpus: np.ndarray, p
 
 
 def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits_ms: list[float],
-                     metric: str = "ttft_ms", utilisation: float = 1.0) -> pd.DataFrame:
+                     metric: str = "ttft_ms", utilisation: float = 1.0, plan: Plan | None = None) -> pd.DataFrame:
     """Best whole and exact servers at each latency limit: what loosening the limit saves."""
+    from core.planning import Plan
+
+    quick = replace(plan or Plan(), ranges=False, growth_per_year=None, years=0)  # only the best count is drawn
     rows = []
     for limit in limits_ms:
         at = replace(query, limits=replace(query.limits, **{metric: float(limit)}))
-        best = size(table, at, traffic, utilisation=utilisation).best
+        best = size(table, at, traffic, utilisation=utilisation, plan=quick).best
         if best is not None:
             rows.append({"limit_ms": float(limit), "servers_exact": float(best["servers_exact"]),
                          "servers": int(best["servers"]),
