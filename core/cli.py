@@ -210,6 +210,7 @@ def _size(args: argparse.Namespace) -> int:
     check_query(query)
     check_utilisation(args.utilisation)  # the inputs first: a typo is one line, before any data is read
     plan = _plan(args, growth=True)
+    planning.design(traffic, plan)  # checks the plan fits the traffic before any data is read
     costing = _costing(args)
     loaded = load_paths(args.data or [benchmark_dir()])
     report_loaded(loaded)
