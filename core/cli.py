@@ -16,7 +16,7 @@ from core.frontier import Limits, Query
 from core.importers import RunLabels
 from core.quote import options_records, to_json
 from core.sizing import Sizing, size
-from core.table import benchmark_dir, load_paths
+from core.table import LoadedData, benchmark_dir, load_paths, notice_lines
 from core.traffic import Traffic, TrafficInputs, derive, direct
 
 
@@ -83,6 +83,8 @@ def _label_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model")
     p.add_argument("--engine")
     p.add_argument("--concurrency", type=float)
+    p.add_argument("--isl", type=int, help="requested input tokens, for files that do not record them")
+    p.add_argument("--osl", type=int, help="requested output tokens, for files that do not record them")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,6 +121,7 @@ def _size(args: argparse.Namespace) -> int:
                   args.interpolate)
     loaded = load_paths(args.data or [benchmark_dir()])
     result = size(loaded.table, query, traffic, catalog.usd_per_gpu_hour(), args.rank_by, args.utilisation)
+    _report(loaded)
     print(json.dumps(to_json(result), indent=2) if args.json else to_text(result))
     return 0
 
@@ -141,13 +144,19 @@ def to_text(result: Sizing) -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
-    labels = RunLabels(args.model, args.gpu, args.tp, args.precision, args.engine, args.concurrency)
+    labels = RunLabels(model=args.model, gpu=args.gpu, tp=args.tp, precision=args.precision, engine=args.engine,
+                       concurrency=args.concurrency, isl=args.isl, osl=args.osl)
     loaded = load_paths(args.paths, labels)
     loaded.table.to_csv(args.out, index=False)
     print(f"wrote {len(loaded.table)} rows to {args.out}")
-    for row in loaded.dropped:
-        print(f"dropped: {row}", file=sys.stderr)
+    _report(loaded)
     return 0
+
+
+def _report(loaded: LoadedData) -> None:
+    """Dropped rows, skipped files, import warnings and Little's-law-flagged runs: every command that loads data."""
+    for line in notice_lines(loaded):
+        print(line, file=sys.stderr)
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -156,6 +165,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     loaded = load_paths(args.data)
     report = calibration.calibrate(loaded.table, ", ".join(p.name for p in args.data))
     calibration.write(report, args.out or calibration.CALIBRATION_FILE)
+    _report(loaded)
     print(calibration.report_text(report))
     if args.plot:
         from core import charts
@@ -172,10 +182,14 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from core.perfmodel import predict_like
 
-    loaded = load_paths([args.like])
-    modeled, problems = predict_like(loaded.table)
+    loaded = load_paths([args.like], required=())  # the model needs each row's configuration and load, no metric
+    at_rate = loaded.table["load_mode"] == "request_rate"
+    modeled, problems = predict_like(loaded.table[~at_rate])
     modeled.to_csv(args.out, index=False)
     print(f"wrote {len(modeled)} modeled rows for {len(loaded.table)} measured ones to {args.out}")
+    _report(loaded)
+    problems += [f"{r.source}: request rate {r.request_rate:g}/s: the model predicts a closed loop at a concurrency, "
+                 "and this run set a request rate instead" for r in loaded.table[at_rate].itertuples()]
     for problem in problems:
         print(f"not modeled: {problem}", file=sys.stderr)
     return 0
