@@ -92,9 +92,7 @@ def _read_json(text: str, source: str) -> Parsed:
     if not records:
         raise BenchmarkFileError(source, "the JSON holds no objects; expected " + FORMATS)
     first = records[0]
-    for check, meaning in COMPANIONS:
-        if check(first):
-            raise BenchmarkFileError(source, f"this is {meaning}")
+    _refuse_companions(first, source)
     if sglang.looks_like(first):
         return sglang.read(records, source, numbers)
     if vllm.looks_like(first):
@@ -111,6 +109,12 @@ def _read_json(text: str, source: str) -> Parsed:
     if inferencex.looks_like(first):
         return inferencex.read(first, source)
     raise BenchmarkFileError(source, _tried(first))
+
+
+def _refuse_companions(doc: dict[str, Any], source: str) -> None:
+    for check, meaning in COMPANIONS:
+        if check(doc):
+            raise BenchmarkFileError(source, f"this is {meaning}")
 
 
 def _tried(doc: dict[str, Any]) -> str:
@@ -152,6 +156,8 @@ def _json_lines(text: str, source: str) -> tuple[list[dict[str, Any]], list[int]
                                      "JSON lines files hold one object per line") from None
         if not isinstance(doc, dict):
             raise BenchmarkFileError(source, f"line {number} is {_kind(doc)}, not a JSON object")
+        if not records:
+            _refuse_companions(doc, source)  # before reading on: per-request files run to millions of lines
         records.append(doc)
         numbers.append(number)
     return records, numbers
@@ -188,7 +194,7 @@ def _read_csv(text: str, source: str) -> Parsed:
         return analyze_csv.read(text, source)
     try:
         header = next(csv.reader(io.StringIO(text)))
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
+        raw = pd.read_csv(io.StringIO(text), keep_default_na=False)  # "nan" and empty cells stay as written
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, StopIteration) as exc:
         raise BenchmarkFileError(source, f"not a readable CSV table: {str(exc).strip()}") from None
     columns = [c.strip() for c in header]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.importers.common import Parsed
+from core.importers.common import Parsed, column_numbers, column_shown, column_text
 from core.schema import COLUMNS, SIZING_METRICS, TEXT_COLUMNS
 
 NAME = "this tool's CSV export"
@@ -20,22 +20,12 @@ def looks_like(columns: list[str]) -> bool:
 def read(raw: pd.DataFrame, source: str) -> Parsed:
     """Rows as exported; rows of this tool's own exports may lack statistics (p99-only or non-streaming runs)."""
     kept = [c for c in COLUMNS if c in raw.columns]
-    rows = pd.DataFrame({c: _text(raw[c]) if c in TEXT_COLUMNS else _number(raw[c]) for c in kept})
-    seen = pd.DataFrame({c: raw[c] for c in kept if c not in TEXT_COLUMNS})
+    rows = pd.DataFrame({c: column_text(raw[c]) if c in TEXT_COLUMNS else column_numbers(raw[c]) for c in kept})
+    # Numeric columns hold their values as written already; only text in a numeric column needs showing.
+    seen = pd.DataFrame({c: column_shown(raw[c]) for c in kept if c not in TEXT_COLUMNS
+                         and not pd.api.types.is_numeric_dtype(raw[c])}, index=raw.index)
     if "load_mode" not in rows:
         rows["load_mode"] = "concurrency"
     return Parsed("this tool's table", rows, [i + 2 for i in range(len(raw))], {c: c for c in kept}, seen,
                   SIZING_METRICS, labelled=False)
 
-
-def _number(column: pd.Series) -> pd.Series:
-    number = pd.to_numeric(column, errors="coerce")  # plain numbers, the common case, in one pass
-    retry = number.isna() & (column.str.strip() != "")
-    if retry.any():
-        number[retry] = pd.to_numeric(column[retry].str.strip().str.replace(",", "", regex=False), errors="coerce")
-    return number
-
-
-def _text(column: pd.Series) -> pd.Series:
-    text = column.str.strip()
-    return text.where(text != "", None).astype("object")

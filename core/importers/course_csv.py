@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 from core.errors import BenchmarkFileError
-from core.importers.common import TIME_UNITS_TO_MS, DroppedRow, Parsed, plain
+from core.importers.common import (
+    TIME_UNITS_TO_MS,
+    DroppedRow,
+    Parsed,
+    column_numbers,
+    column_shown,
+    column_text,
+    plain,
+)
 
 NAME = "the course's table (nim.csv)"
 SIGNATURE = "columns task_inputs-model, time_to_first_token-avg, …"
@@ -46,33 +54,35 @@ def read(raw: pd.DataFrame, source: str) -> Parsed:
         raise BenchmarkFileError(
             source, f"missing column(s) {', '.join(missing)}; expected the course's GenAI-Perf table (as nim.csv)"
         )
-    out = pd.DataFrame({dst: _number(raw[src]) if dst not in ("model", "gpu", "precision") else _text(raw[src])
+    text_labels = ("model", "gpu", "precision")
+    out = pd.DataFrame({dst: column_text(raw[src]) if dst in text_labels else column_numbers(raw[src])
                         for src, dst in LABEL_COLUMNS.items()})
-    seen = pd.DataFrame({dst: raw[src] for src, dst in LABEL_COLUMNS.items() if dst not in ("model", "gpu", "precision")})
+    seen = pd.DataFrame({dst: column_shown(raw[src]) for src, dst in LABEL_COLUMNS.items() if dst not in text_labels})
     fields = {dst: src for src, dst in LABEL_COLUMNS.items()}
     for src, dst in LENGTH_COLUMNS.items():
         if src in raw:
-            out[dst], seen[dst], fields[dst] = _number(raw[src]), raw[src], src
-    out["engine"] = _text(raw["task_inputs-execution_type"]) if "task_inputs-execution_type" in raw else "unknown"
+            out[dst], seen[dst], fields[dst] = column_numbers(raw[src]), column_shown(raw[src]), src
+    out["engine"] = column_text(raw["task_inputs-execution_type"]) if "task_inputs-execution_type" in raw else "unknown"
     out["load_mode"] = "concurrency"
     bad_unit = pd.Series("", index=raw.index)
     for metric, name in TIME_METRICS.items():
-        units = raw[f"{metric}-unit"].str.strip()
+        units = raw[f"{metric}-unit"].astype("str").str.strip()
         factor = units.str.lower().map(TIME_UNITS_TO_MS)
         bad_unit = bad_unit.where(factor.notna() | (bad_unit != ""), f"{metric}-unit")
         for stat in STATS:
             col = f"{metric}-{stat}"
             if col in raw:
-                out[f"{name}_{stat}"] = _number(raw[col]) * factor
-                seen[f"{name}_{stat}"] = (raw[col].str.strip() + " " + units).where(raw[col].str.strip() != "", "")
+                out[f"{name}_{stat}"] = column_numbers(raw[col]) * factor
+                seen[f"{name}_{stat}"] = column_shown(raw[col], units)
                 fields[f"{name}_{stat}"] = col
     for metric, name in RATE_METRICS.items():
         if f"{metric}-avg" not in raw:
             continue
         if f"{metric}-unit" in raw:
-            ok = raw[f"{metric}-unit"].str.strip().str.lower().isin(RATE_UNITS[metric])
+            ok = raw[f"{metric}-unit"].astype("str").str.strip().str.lower().isin(RATE_UNITS[metric])
             bad_unit = bad_unit.where(ok | (bad_unit != ""), f"{metric}-unit")
-        out[name], seen[name], fields[name] = _number(raw[f"{metric}-avg"]), raw[f"{metric}-avg"], f"{metric}-avg"
+        out[name], seen[name] = column_numbers(raw[f"{metric}-avg"]), column_shown(raw[f"{metric}-avg"])
+        fields[name] = f"{metric}-avg"
     line_numbers = [i + 2 for i in range(len(raw))]  # the header is line 1
     unit_rows = (bad_unit != "").to_numpy()
     dropped = [
@@ -85,11 +95,3 @@ def read(raw: pd.DataFrame, source: str) -> Parsed:
     return Parsed("the course's table", out[keep], [n for n, k in zip(line_numbers, keep) if k], fields,
                   seen[keep].reset_index(drop=True), labelled=False, dropped=dropped)
 
-
-def _number(column: pd.Series) -> pd.Series:
-    return pd.to_numeric(column.str.strip().str.replace(",", "", regex=False), errors="coerce")
-
-
-def _text(column: pd.Series) -> pd.Series:
-    text = column.str.strip()
-    return text.where(text != "", None).astype("object")

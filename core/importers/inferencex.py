@@ -56,7 +56,8 @@ def read(doc: dict[str, Any], source: str) -> Parsed:
     if not math.isfinite(row["req_per_s"]):
         row["req_per_s"] = ratio(row["out_tok_per_s"], row.get("osl_measured", row.get("osl")))
         fields["req_per_s"] = "request throughput (derived: output tokens/s ÷ output tokens per request)"
-        derived.append("req_per_s")
+        if math.isfinite(row["req_per_s"]):
+            derived.append("req_per_s")
     row["derived"] = ",".join(derived) or None
     row["load_mode"] = "concurrency"
     for column, key in (("model", "model"), ("precision", "precision"), ("gpu", "hw"), ("engine", "framework")):

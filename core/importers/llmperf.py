@@ -48,8 +48,10 @@ def read(doc: dict[str, Any], source: str) -> Parsed:
     take(doc, row, seen, fields, "osl_measured", ("results_number_output_tokens_mean",))
     take(doc, row, seen, fields, "concurrency", ("num_concurrent_requests",))
     out_tokens = row.get("osl_measured", math.nan)
-    if out_tokens > 1:
-        row["itl_ms_avg"] = (row.get("e2e_ms_avg", math.nan) - row.get("ttft_ms_avg", math.nan)) / (out_tokens - 1)
+    derived = (row.get("e2e_ms_avg", math.nan) - row.get("ttft_ms_avg", math.nan)) / (out_tokens - 1) \
+        if out_tokens > 1 else math.nan
+    if math.isfinite(derived):
+        row["itl_ms_avg"] = derived
         row["derived"] = "itl_ms_avg"
         fields["itl_ms_avg"] = "inter-token mean (derived: (end-to-end − TTFT) ÷ (output tokens − 1))"
     row["load_mode"] = "concurrency"

@@ -81,7 +81,7 @@ def _requested(doc: dict[str, Any], row: dict, seen: dict, fields: dict, source:
     if spread == 1:
         take(doc, row, seen, fields, "isl", ("random_input_len",))
         take(doc, row, seen, fields, "osl", ("random_output_len",))
-    elif number == 1 and doc.get("random_input_len") is not None:
+    elif doc.get("random_input_len") is not None and not any(w.startswith(f"{source}: random_input_len") for w in warnings):
         warnings.append(f"{source}: random_input_len {plain(doc.get('random_input_len'))} with random_range_ratio "
                         f"{plain(doc.get('random_range_ratio'))}: each request drew its own length, so the curves are "
                         "keyed on the measured mean lengths")

@@ -77,8 +77,9 @@ def _run(doc: dict[str, Any], fields: dict[str, str], source: str, number: int,
     take(doc, row, seen, fields, "isl", ("input_len", "random_input_len"))
     take(doc, row, seen, fields, "osl", ("output_len", "random_output_len"))
     take(doc, row, seen, fields, "tp", ("tensor_parallel_size",))
-    if "e2e_ms_avg" not in row and math.isfinite(row["osl_measured"]):
-        row["e2e_ms_avg"] = row.get("ttft_ms_avg", math.nan) + row.get("itl_ms_avg", math.nan) * (row["osl_measured"] - 1)
+    derived = row.get("ttft_ms_avg", math.nan) + row.get("itl_ms_avg", math.nan) * (row["osl_measured"] - 1)
+    if "e2e_ms_avg" not in row and math.isfinite(derived):
+        row["e2e_ms_avg"] = derived
         row["derived"] = "e2e_ms_avg"
         seen["e2e_ms_avg"] = ""
         fields["e2e_ms_avg"] = "end-to-end mean (derived: mean TTFT + mean TPOT × (output tokens − 1))"
