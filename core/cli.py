@@ -16,8 +16,10 @@ from core.frontier import Limits, Query
 from core.importers import RunLabels
 from core.quote import options_records, to_json
 from core.sizing import Sizing, size
-from core.table import LoadedData, benchmark_dir, load_paths, notice_lines
+from core.table import LoadedData, benchmark_dir, flagged_runs, load_paths
 from core.traffic import Traffic, TrafficInputs, derive, direct
+
+SHOWN = 5  # dropped rows and flagged runs listed one by one; the rest counted
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,7 +123,7 @@ def _size(args: argparse.Namespace) -> int:
                   args.interpolate)
     loaded = load_paths(args.data or [benchmark_dir()])
     result = size(loaded.table, query, traffic, catalog.usd_per_gpu_hour(), args.rank_by, args.utilisation)
-    _report(loaded)
+    report_loaded(loaded)
     print(json.dumps(to_json(result), indent=2) if args.json else to_text(result))
     return 0
 
@@ -149,14 +151,29 @@ def _import(args: argparse.Namespace) -> int:
     loaded = load_paths(args.paths, labels)
     loaded.table.to_csv(args.out, index=False)
     print(f"wrote {len(loaded.table)} rows to {args.out}")
-    _report(loaded)
+    report_loaded(loaded)
     return 0
 
 
-def _report(loaded: LoadedData) -> None:
-    """Dropped rows, skipped files, import warnings and Little's-law-flagged runs: every command that loads data."""
-    for line in notice_lines(loaded):
-        print(line, file=sys.stderr)
+def report_loaded(loaded: LoadedData) -> None:
+    """On stderr, what loading left out or doubts: dropped rows, notices, runs that fail Little's law."""
+    _listing("row dropped", "rows dropped", [str(d) for d in loaded.dropped])
+    _listing("notice", "notices", [str(w) for w in getattr(loaded, "warnings", [])])
+    flagged = flagged_runs(loaded.table)
+    _listing("run flagged by Little's law (concurrency differs from req/s × mean latency by more than 15 %)",
+             "runs flagged by Little's law (concurrency differs from req/s × mean latency by more than 15 %)",
+             [f"{r.source}: {r.model} {r.gpu} TP{r.tp} {r.precision} {r.isl}/{r.osl} at concurrency {r.concurrency:g}, "
+              f"req/s × latency = {r.littles_law_ratio:.2f} × concurrency" for r in flagged.itertuples()])
+
+
+def _listing(one: str, many: str, items: list[str]) -> None:
+    if not items:
+        return
+    print(f"{len(items)} {one if len(items) == 1 else many}:", file=sys.stderr)
+    for item in items[:SHOWN]:
+        print(f"  {item}", file=sys.stderr)
+    if len(items) > SHOWN:
+        print(f"  and {len(items) - SHOWN} more", file=sys.stderr)
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -165,7 +182,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     loaded = load_paths(args.data)
     report = calibration.calibrate(loaded.table, ", ".join(p.name for p in args.data))
     calibration.write(report, args.out or calibration.CALIBRATION_FILE)
-    _report(loaded)
+    report_loaded(loaded)
     print(calibration.report_text(report))
     if args.plot:
         from core import charts
@@ -187,7 +204,7 @@ def _predict(args: argparse.Namespace) -> int:
     modeled, problems = predict_like(loaded.table[~at_rate])
     modeled.to_csv(args.out, index=False)
     print(f"wrote {len(modeled)} modeled rows for {len(loaded.table)} measured ones to {args.out}")
-    _report(loaded)
+    report_loaded(loaded)
     problems += [f"{r.source}: request rate {r.request_rate:g}/s: the model predicts a closed loop at a concurrency, "
                  "and this run set a request rate instead" for r in loaded.table[at_rate].itertuples()]
     for problem in problems:

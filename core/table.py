@@ -165,25 +165,3 @@ def summary(table: pd.DataFrame) -> dict[str, object]:
         "flagged": int(table["littles_law_flag"].sum()) if "littles_law_flag" in table else 0,
     }
 
-
-def notice_lines(loaded: LoadedData, first: int = 5) -> list[str]:
-    """What a command line prints on stderr about its data: dropped rows and skipped files, import warnings and
-    runs that fail Little's law, each as a count plus the first few, then "and N more"."""
-    flagged = flagged_runs(loaded.table)
-    runs = [f"{r.source}: concurrency {plain_number(r.concurrency)} but {r.req_per_s:.3g} req/s × {r.e2e_ms_avg:,.0f} ms "
-            f"= {r.req_per_s * r.e2e_ms_avg / 1000:.3g} in flight (ratio {r.littles_law_ratio:.2f})"
-            for r in flagged.itertuples()]
-    lines: list[str] = []
-    for items, title in ((loaded.dropped, "row(s) or file(s) left out"), (loaded.warnings, "warning(s)"),
-                         (runs, f"run(s) fail Little's law (concurrency vs req/s × mean latency, > {LITTLE_TOLERANCE:.0%} apart; kept)")):
-        if not items:
-            continue
-        lines.append(f"{len(items)} {title}:")
-        lines += [f"  {item}" for item in items[:first]]
-        if len(items) > first:
-            lines.append(f"  and {len(items) - first} more")
-    return lines
-
-
-def plain_number(value: float) -> str:
-    return f"{value:g}" if float(value).is_integer() else f"{value:.3g}"

@@ -7,8 +7,8 @@ import pytest
 
 from core import cli
 from core.errors import BenchmarkFileError
-from core.importers import DroppedRow, RunLabels
-from core.table import LoadedData, load_paths, notice_lines
+from core.importers import RunLabels
+from core.table import flagged_runs, load_paths
 from tests.conftest import FIXTURES
 
 LABELS = RunLabels(gpu="H100 SXM", tp=1, precision="fp8")
@@ -45,21 +45,15 @@ def test_a_file_whose_every_row_is_dropped_is_still_listed(tmp_path):
     assert loaded.dropped[0].column == "ttft_ms_avg" and loaded.dropped[0].reason == "-1 is negative"
 
 
-def test_notices_count_then_show_the_first_few():
-    dropped = [DroppedRow("f.csv", i, "ttft_ms_avg", "nan is not a number") for i in range(2, 9)]
-    lines = notice_lines(LoadedData(load_paths([FIXTURES / "canonical" / "export.csv"]).table, dropped, [], ["w1"]),
-                         first=3)
-    assert lines[0] == "7 row(s) or file(s) left out:"
-    assert lines[1:4] == [f"  f.csv, row {i}, column ttft_ms_avg: nan is not a number" for i in (2, 3, 4)]
-    assert lines[4] == "  and 4 more" and lines[5:] == ["1 warning(s):", "  w1"]
-
-
-def test_notices_list_little_law_runs(tmp_path):
-    # concurrency 10 but 2 req/s × 1 s = 2 in flight.
-    path = _write(tmp_path / "t.csv", ["m,H100,1,fp8,100,50,concurrency,10,,50,5,1000,2"])
-    lines = notice_lines(load_paths([path]))
-    assert lines[0].startswith("1 run(s) fail Little's law")
-    assert lines[1] == "  t.csv: concurrency 10 but 2 req/s × 1,000 ms = 2 in flight (ratio 0.20)"
+def test_warnings_and_flagged_runs_are_kept_with_the_table(tmp_path):
+    # concurrency 10 but 2 req/s × 1 s = 2 in flight; osl asked 50 (file column) but 100 measured.
+    path = tmp_path / "t.csv"
+    path.write_text("model,gpu,tp,precision,isl,osl,concurrency,ttft_ms_avg,itl_ms_avg,e2e_ms_avg,req_per_s,osl_measured\n"
+                    "m,H100,1,fp8,100,50,10,50,5,1000,2,100\n")
+    loaded = load_paths([path])
+    assert loaded.warnings == [f"{loaded.files[0]}, row 2: asked for 50 output tokens per request but measured 100.0 on "
+                               "average (+100 %); the curve is keyed on the requested 50"]
+    assert flagged_runs(loaded.table)["littles_law_ratio"].tolist() == [0.2]
 
 
 def test_size_prints_dropped_rows_on_stderr(tmp_path, capsys):
@@ -70,7 +64,7 @@ def test_size_prints_dropped_rows_on_stderr(tmp_path, capsys):
                      "--ttft-ms", "300", "--peak-rps", "10"])
     err = capsys.readouterr().err
     assert code == 0
-    assert "1 row(s) or file(s) left out:" in err and "runs.csv, row 5, column ttft_ms_avg: nan is not a number" in err
+    assert "1 row dropped:" in err and "runs.csv, row 5, column ttft_ms_avg: nan is not a number" in err
 
 
 def test_import_lists_every_notice_kind(tmp_path, capsys):
@@ -79,8 +73,8 @@ def test_import_lists_every_notice_kind(tmp_path, capsys):
                      "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 0 and "all-requests-failed.json: 0 of 50 requests completed" in err
-    assert "warning(s):" in err and "all 64 requests were sent at once" in err
-    assert "fail Little's law" in err  # the 2024 burst: 3.2 req/s × 10.1 s = 32 in flight, not 64
+    assert "notice:" in err and "all 64 requests were sent at once" in err
+    assert "run flagged by Little's law" in err  # the 2024 burst: 3.2 req/s × 10.1 s = 32 in flight, not 64
 
 
 def test_predict_models_rows_without_metrics_and_keeps_the_spelling(tmp_path, capsys):
