@@ -157,6 +157,8 @@ def _label_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model")
     p.add_argument("--engine")
     p.add_argument("--concurrency", type=float)
+    p.add_argument("--isl", type=int, help="requested input tokens, for files that do not record them")
+    p.add_argument("--osl", type=int, help="requested output tokens, for files that do not record them")
 
 
 def flags(parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -298,7 +300,7 @@ def _prices(args: argparse.Namespace) -> int:
 def report_loaded(loaded: LoadedData) -> None:
     """On stderr, what loading left out or doubts: dropped rows, notices, runs that fail Little's law."""
     _listing("row dropped", "rows dropped", [str(d) for d in loaded.dropped])
-    _listing("notice", "notices", [str(w) for w in getattr(loaded, "warnings", [])])
+    _listing("notice", "notices", [str(w) for w in loaded.warnings])
     flagged = flagged_runs(loaded.table)
     _listing("run flagged by Little's law (concurrency differs from req/s × mean latency by more than 15 %)",
              "runs flagged by Little's law (concurrency differs from req/s × mean latency by more than 15 %)",
@@ -422,12 +424,12 @@ def to_text(result: Sizing) -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
-    labels = RunLabels(args.model, args.gpu, args.tp, args.precision, args.engine, args.concurrency)
+    labels = RunLabels(model=args.model, gpu=args.gpu, tp=args.tp, precision=args.precision, engine=args.engine,
+                       concurrency=args.concurrency, isl=args.isl, osl=args.osl)
     loaded = load_paths(args.paths, labels)
     args.out.write_text(csv_text(loaded.table), encoding="utf-8")
     print(f"wrote {count(len(loaded.table), 'row')} to {args.out}")
-    for row in loaded.dropped:
-        print(f"dropped: {row}", file=sys.stderr)
+    report_loaded(loaded)
     return 0
 
 
@@ -454,11 +456,14 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from core.perfmodel import predict_like
 
-    loaded = load_paths([args.like])
+    loaded = load_paths([args.like], required=())  # the model needs each row's configuration and load, no metric
     report_loaded(loaded)
-    modeled, problems = predict_like(loaded.table)
+    at_rate = loaded.table["load_mode"] == "request_rate"
+    modeled, problems = predict_like(loaded.table[~at_rate])
     args.out.write_text(csv_text(modeled), encoding="utf-8")
     print(f"wrote {count(len(modeled), 'modeled row')} for {count(len(loaded.table), 'measured one')} to {args.out}")
+    problems += [f"{r.source}: request rate {r.request_rate:g}/s: the model predicts a closed loop at a concurrency, "
+                 "and this run set a request rate instead" for r in loaded.table[at_rate].itertuples()]
     for problem in problems:
         print(f"not modeled: {problem}", file=sys.stderr)
     return 0

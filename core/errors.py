@@ -11,6 +11,7 @@ class BenchmarkFileError(SizerError):
     """A benchmark file that cannot be read at all."""
 
     def __init__(self, source: str, problem: str) -> None:
+        source, problem = (" ".join(str(text).split()) for text in (source, problem))  # always one line
         super().__init__(f"{source}: {problem}")
         self.source = source
         self.problem = problem

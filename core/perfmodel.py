@@ -225,7 +225,7 @@ def predict_like(table: pd.DataFrame, params: Params | None = None) -> tuple[pd.
         except SizerError as exc:
             problems.append(f"{model} on {gpu} TP{tp} {precision} {isl}/{osl}: {exc}")
             continue
-        out.append(modeled.assign(model=model, gpu=gpu))
+        out.append(modeled.assign(model=model, gpu=gpu, precision=precision))
     result = pd.concat(out, ignore_index=True) if out else conform(pd.DataFrame())
     return result, problems
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from core import catalog
+from core.errors import BenchmarkFileError
 from core.importers import DroppedRow, ImportResult, RunLabels, read_path
 from core.schema import (
     COLUMNS,
@@ -35,6 +36,7 @@ class LoadedData:
     table: pd.DataFrame
     dropped: list[DroppedRow] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def benchmark_dir() -> Path:
@@ -42,17 +44,34 @@ def benchmark_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_BENCHMARK_DIR)
 
 
-def load_paths(paths: list[Path], labels: RunLabels | None = None) -> LoadedData:
-    """Read files and folders into one prepared table (measured rows win over modeled ones)."""
-    return combine([read_path(path, labels, base=path.parent) for path in paths])
+def load_paths(paths: list[Path], labels: RunLabels | None = None,
+               required: tuple[str, ...] | None = None) -> LoadedData:
+    """Read files and folders into one prepared table (measured rows win over modeled ones).
+
+    A path that cannot be read is listed with its reason and the others are still read, as a folder's files are;
+    only when nothing at all could be read is that an error (naming every path and why).
+    """
+    results, failed = [], []
+    for path in paths:
+        try:
+            results.append(read_path(path, labels, base=path.parent, required=required))
+        except BenchmarkFileError as exc:
+            failed.append(DroppedRow(exc.source, 0, "(file)", exc.problem))
+    if failed and not any(r.files for r in results):
+        raise BenchmarkFileError(failed[0].source, failed[0].reason) if len(failed) == 1 else BenchmarkFileError(
+            f"{len(failed)} paths", "none could be read: " + "; ".join(str(f) for f in failed))
+    loaded = combine(results)
+    loaded.dropped[:0] = failed
+    return loaded
 
 
 def combine(results: list[ImportResult]) -> LoadedData:
-    """Imported pieces (files, folders, uploads) as one prepared table, with every dropped row and file listed."""
-    tables = [r.table for r in results]
+    """Imported pieces (files, folders, uploads) as one prepared table, with every dropped row, notice and file."""
+    tables = [r.table for r in results if not r.table.empty]
     raw = pd.concat(tables, ignore_index=True) if tables else conform(pd.DataFrame())
-    files = [f for t in tables for f in sorted(set(t["source"].dropna()))]
-    return LoadedData(prepare(raw), [d for r in results for d in r.dropped], files)
+    files = list(dict.fromkeys(f for r in results for f in r.files))
+    return LoadedData(prepare(raw), [d for r in results for d in r.dropped], files,
+                      [w for r in results for w in r.warnings])
 
 
 def prepare(raw: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFrame:
@@ -71,10 +90,15 @@ def average_runs(df: pd.DataFrame) -> pd.DataFrame:
     grouped = df[repeated].groupby(keys, dropna=False, sort=False)
     out = grouped[numeric].mean()
     out["runs"] = grouped["runs"].sum()
-    out["source"] = grouped["source"].agg(lambda s: "; ".join(dict.fromkeys(s.dropna())))
+    out["source"] = grouped["source"].agg(_joined, "; ")
+    out["derived"] = grouped["derived"].agg(_joined, ",")
     merged = pd.concat([df[~repeated], out.reset_index()], ignore_index=True)
     order = pd.concat([df[~repeated].index.to_series(), grouped.head(1).index.to_series()], ignore_index=True)
     return conform(merged.iloc[np.argsort(order.to_numpy(), kind="stable")])
+
+
+def _joined(values: pd.Series, sep: str) -> str | None:
+    return sep.join(dict.fromkeys(values.dropna())) or None
 
 
 def add_keys(df: pd.DataFrame) -> pd.DataFrame:
@@ -140,6 +164,4 @@ def summary(table: pd.DataFrame) -> dict[str, object]:
         "provenance": table["provenance"].value_counts().to_dict(),
         "flagged": int(table["littles_law_flag"].sum()) if "littles_law_flag" in table else 0,
     }
-
-
 

@@ -69,9 +69,27 @@ def test_partly_bad_file_keeps_good_rows_and_lists_bad_ones():
     text = "\n".join([good[0], good[1], bad_number, negative, good[1]]) + "\n"
     result = read_benchmark(text.encode(), "mixed.csv")
     assert len(result.table) == 2
-    assert [(d.row, d.column) for d in result.dropped] == [(3, "ttft_ms_avg"), (4, "req_per_s")]
-    assert "not a number" in result.dropped[0].reason and "not positive" in result.dropped[1].reason
-    assert "mixed.csv, row 3, column ttft_ms_avg" in str(result.dropped[0])
+    # Messages name the file's own column and print its value as written, with its unit.
+    assert [(d.row, d.column) for d in result.dropped] == [(3, "time_to_first_token-avg"), (4, "request_throughput-avg")]
+    assert result.dropped[0].reason == "abc ns is not a number" and result.dropped[1].reason == "-3 is negative"
+    assert "mixed.csv, row 3, column time_to_first_token-avg" in str(result.dropped[0])
+
+
+def test_messages_print_values_as_the_file_has_them():
+    # A -5 ns latency is "-5 ns" (not -5e-06 ms); an empty cell is "missing"; never numpy's repr.
+    header, row = _course_csv().decode().splitlines()
+    negative = row.replace(",ns,40000000.0,", ",ns,-5,")        # time_to_first_token-avg -5 (ns)
+    empty = row.replace(",ns,2000000000.0,", ",ns,,")           # request_latency-avg left empty
+    result = read_benchmark("\n".join([header, negative, empty]).encode(), "units.csv")
+    assert [d.reason for d in result.dropped] == ["-5 ns is negative", "missing; expected a number"]
+    assert not any("np." in str(d) or "e-06" in str(d) for d in result.dropped)
+
+
+def test_repeated_metric_column_is_refused():
+    header, row = _course_csv().decode().splitlines()
+    text = f"{header},time_to_first_token-avg\n{row},99\n"
+    with pytest.raises(BenchmarkFileError, match="column time_to_first_token-avg appears 2 times"):
+        read_benchmark(text.encode(), "twice.csv")
 
 
 @pytest.mark.parametrize("data,needle", [
@@ -96,7 +114,7 @@ def test_missing_columns_are_named():
 def test_bad_json_says_where():
     with pytest.raises(BenchmarkFileError, match="invalid JSON at line 1"):
         read_benchmark(b"{not json", "x.json")
-    with pytest.raises(BenchmarkFileError, match="missing metric"):
+    with pytest.raises(BenchmarkFileError, match=r"not a recognised benchmark JSON \(its keys: a\)\. Tried: GenAI-Perf"):
         read_benchmark(b'{"a": 1}', "x.json", H100)
 
 
@@ -109,8 +127,13 @@ def test_genai_perf_json_and_csv_agree(artifacts):
     assert math.isclose(cs["ttft_ms_avg"], 1024.21, rel_tol=1e-12)
     assert math.isclose(cs["e2e_ms_p95"], 3264.18)
     assert js["concurrency"] == cs["concurrency"] == 100
-    assert cs["model"] == "meta_llama3-8b-instruct"  # from the run folder: the CSV does not name the model
+    # The CSV records neither the model nor the requested lengths: both come from the JSON twin beside it, so the
+    # two land on one curve (input_config: synthetic_input_tokens_mean 200, output_tokens_mean 50).
+    for col in ("model", "isl", "osl"):
+        assert js[col] == cs[col], col
     assert js["model"] == "meta/llama3-8b-instruct" and js["isl"] == 200 and js["osl"] == 50
+    # Measured: output_sequence_length.avg 58.474545454545456 (JSON), "Output Sequence Length" avg 58.47 (CSV).
+    assert math.isclose(js["osl_measured"], 58.474545454545456) and math.isclose(cs["osl_measured"], 58.47)
     assert math.isclose(cs["req_per_s"], 31.79) and math.isclose(js["req_per_s"], 31.788987010601335)
 
 
@@ -118,7 +141,11 @@ def test_genai_perf_folder_loads_the_sweep(artifacts):
     loaded = load_paths([artifacts], H100)
     json_rows = loaded.table[loaded.table["source"].str.endswith(".json")]
     assert sorted(json_rows["concurrency"]) == [1, 2, 5, 10, 50, 100, 250]
-    assert loaded.dropped == []
+    # Each CSV twin is listed as skipped, with the reason; none is read twice.
+    assert len(loaded.table) == 7 and len(loaded.dropped) == 7
+    assert all(d.row == 0 and "the same run as profile_export_genai_perf.json" in d.reason for d in loaded.dropped)
+    # Every run asked for 50 output tokens and got about 58 (the tokenizer differs): a warning per run.
+    assert len(loaded.warnings) == 7 and all("asked for 50 output tokens" in w for w in loaded.warnings)
 
 
 def test_genai_perf_without_labels_says_what_to_supply(artifacts):
@@ -129,8 +156,10 @@ def test_genai_perf_without_labels_says_what_to_supply(artifacts):
 
 def test_genai_perf_csv_needs_a_concurrency():
     text = (FIXTURES / "aiperf-run-concurrency8" / "profile_export_aiperf.csv").read_text()
-    with pytest.raises(BenchmarkFileError, match="concurrency"):
+    with pytest.raises(BenchmarkFileError, match="do not record model"):
         read_benchmark(text.encode(), "profile_export_aiperf.csv", H100)
+    with pytest.raises(BenchmarkFileError, match="does not record the concurrency; supply it"):
+        read_benchmark(text.encode(), "profile_export_aiperf.csv", RunLabels(model="m", gpu="H100", tp=1, precision="fp8"))
 
 
 def test_aiperf_json_nested_config():
@@ -196,6 +225,7 @@ def test_folder_with_a_broken_file_keeps_the_rest(tmp_path):
     loaded = load_paths([tmp_path])
     assert len(loaded.table) == 1
     assert [(d.column, "empty" in d.reason) for d in loaded.dropped] == [("(file)", True)]
+    assert [f.split("/")[-1] for f in loaded.files] == ["good.csv"]
 
 
 def test_littles_law_flags_but_keeps():
