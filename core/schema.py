@@ -31,6 +31,8 @@ COLUMNS: tuple[str, ...] = (
     "isl_measured",   # mean input tokens per request as the benchmark counted them
     "osl_measured",   # mean output tokens per request
     "derived",        # metric columns computed from others rather than measured (e.g. "e2e_ms_avg"), comma-separated
+    "req_per_s_min",  # slowest and fastest of repeated runs (runs > 1) whose mean is req_per_s: the run-to-run spread
+    "req_per_s_max",
 )
 
 TEXT_COLUMNS = ("model", "gpu", "precision", "engine", "load_mode", "source", "provenance", "derived")

@@ -87,8 +87,12 @@ def average_runs(df: pd.DataFrame) -> pd.DataFrame:
     if not repeated.any():
         return df
     numeric = [c for c in COLUMNS if c not in TEXT_COLUMNS and c not in keys and c != "runs"]
-    grouped = df[repeated].groupby(keys, dropna=False, sort=False)
+    rows = df[repeated].assign(req_per_s_min=df["req_per_s_min"].fillna(df["req_per_s"]),
+                               req_per_s_max=df["req_per_s_max"].fillna(df["req_per_s"]))
+    grouped = rows.groupby(keys, dropna=False, sort=False)
     out = grouped[numeric].mean()
+    out["req_per_s_min"] = grouped["req_per_s_min"].min()
+    out["req_per_s_max"] = grouped["req_per_s_max"].max()
     out["runs"] = grouped["runs"].sum()
     out["source"] = grouped["source"].agg(_joined, "; ")
     out["derived"] = grouped["derived"].agg(_joined, ",")

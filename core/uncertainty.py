@@ -168,15 +168,14 @@ def _run_spread(out: pd.DataFrame, at, sources: list[list[Source]], notes: list[
     repeated = (runs > 1) & (out["provenance"].to_numpy() == "measured")
     if not repeated.any():
         return
-    if not {"req_per_s_min", "req_per_s_max"} <= set(out.columns):
-        for i in np.flatnonzero(repeated):
-            notes[i].append(f"{int(runs[i])} runs averaged; the table keeps no run-to-run spread")
-        return
     mean = out["req_per_s"].to_numpy(dtype="float64")
-    slow = out["req_per_s_min"].to_numpy(dtype="float64") / mean
-    fast = out["req_per_s_max"].to_numpy(dtype="float64") / mean
-    more, fewer = at(_scaled(out, np.where(repeated, slow, 1.0))), at(_scaled(out, np.where(repeated, fast, 1.0)))
-    for i in np.flatnonzero(repeated & np.isfinite(slow) & np.isfinite(fast)):
+    slow = out["req_per_s_min"].to_numpy(dtype="float64", na_value=np.nan) / mean
+    fast = out["req_per_s_max"].to_numpy(dtype="float64", na_value=np.nan) / mean
+    known = repeated & np.isfinite(slow) & np.isfinite(fast)
+    for i in np.flatnonzero(repeated & ~known):
+        notes[i].append(f"{int(runs[i])} runs averaged; the table keeps no run-to-run spread")
+    more, fewer = at(_scaled(out, np.where(known, slow, 1.0))), at(_scaled(out, np.where(known, fast, 1.0)))
+    for i in np.flatnonzero(known):
         sources[i].append(Source("run-to-run spread", f"{int(runs[i])} runs: req/s ×{slow[i]:.3f}–×{fast[i]:.3f} of "
                                  "their mean", fewer[i], more[i]))
 

@@ -89,3 +89,14 @@ def test_predict_models_rows_without_metrics_and_keeps_the_spelling(tmp_path, ca
     assert list(modeled["concurrency"]) == [1, 8] and set(modeled["precision"]) == {"FP8"}
     err = capsys.readouterr().err
     assert "not modeled: configs.csv: request rate 3/s" in err
+
+
+def test_repeated_runs_keep_their_slowest_and_fastest(tmp_path):
+    # Two runs of one point at 1.0 and 3.0 req/s: the mean is 2.0, the run-to-run spread 1.0–3.0 (issue 10's range).
+    # A third file repeats the averaged export: its own min/max (1.5–2.5) widen nothing beyond 1.0–3.0.
+    rows = [f"m,G,1,fp8,100,200,concurrency,4,,100,5,1100,{rps}" for rps in (1.0, 3.0)]
+    loaded = load_paths([_write(tmp_path / "a.csv", rows[:1]), _write(tmp_path / "b.csv", rows[1:])])
+    row = loaded.table.iloc[0]
+    assert (row["runs"], row["req_per_s"], row["req_per_s_min"], row["req_per_s_max"]) == (2, 2.0, 1.0, 3.0)
+    single = load_paths([_write(tmp_path / "c.csv", rows[:1])]).table.iloc[0]
+    assert pd.isna(single["req_per_s_min"])  # one run: no spread to report
