@@ -56,6 +56,7 @@ def predict(curves_: list[Curve], params: Params) -> pd.DataFrame:
         modeled = _metrics(curve.cfg, params, curve.concurrency, n_max)
         frame = curve.measured[["model", "gpu", "tp", "precision", "isl", "osl", "concurrency", *METRICS,
                                 "ttft_ms_p95", "itl_ms_p95", "e2e_ms_p95"]].copy()
+        frame["capacity_seqs"] = n_max
         for metric in (*METRICS, "ttft_ms_p95", "itl_ms_p95", "e2e_ms_p95"):
             frame[f"{metric}_modeled"] = modeled[metric]
         frames.append(frame)
@@ -101,6 +102,41 @@ def errors(both: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
+BAND_METRICS = {"req_per_s": "req_per_s", "ttft_ms": "ttft_ms_avg", "itl_ms": "itl_ms_avg", "e2e_ms": "e2e_ms_avg"}
+
+
+def error_bands(fitted: pd.DataFrame, held_out: pd.DataFrame, source: str, held_out_what: str) -> dict[str, dict]:
+    """measured ÷ modeled at the 10th and 90th percentile, per metric and regime (concurrency within or past the
+    capacity): in-sample on the fitted points, and 'extrapolated' on points of a GPU or precision the fit left out
+    (never narrower than in-sample), which is what FP4 and GPUs never measured get."""
+    out: dict[str, dict] = {"in_sample": {}, "extrapolated": {}}
+    for metric, column in BAND_METRICS.items():
+        out["in_sample"][metric], out["extrapolated"][metric] = {}, {}
+        for regime in ("below_knee", "above_knee"):
+            inside = _quantiles(fitted, column, regime)
+            outside = _quantiles(held_out, column, regime) if not held_out.empty else inside
+            out["in_sample"][metric][regime] = {
+                **inside, "basis": f"10th–90th percentile of measured ÷ modeled over {inside['points']} {source} "
+                                   f"points {regime.replace('_', ' ')} (the points the model was fitted on)"}
+            low, high = min(inside["low"], outside["low"]), max(inside["high"], outside["high"])
+            out["extrapolated"][metric][regime] = {
+                "low": low, "high": high, "points": outside["points"],
+                "basis": f"10th–90th percentile of measured ÷ modeled over {outside['points']} points "
+                         f"{regime.replace('_', ' ')} when the model predicted {held_out_what}, never narrower than "
+                         "the in-sample band: FP4 and GPUs never measured are extrapolations"}
+    return out
+
+
+def _quantiles(both: pd.DataFrame, column: str, regime: str) -> dict[str, float]:
+    below = both["concurrency"] <= both["capacity_seqs"]
+    rows = both[below if regime == "below_knee" else ~below]
+    ratio = (rows[column] / rows[f"{column}_modeled"]).replace([np.inf, -np.inf], np.nan).dropna()
+    if ratio.empty:  # no point in this regime: fall back on every point, and say how many there were
+        ratio = (both[column] / both[f"{column}_modeled"]).dropna()
+    return {"low": round(float(ratio.quantile(0.1)), 4), "high": round(float(ratio.quantile(0.9)), 4),
+            "points": len(ratio)}
+
+
 def calibrate(table: pd.DataFrame, source: str) -> dict[str, object]:
     """Fit on everything, and separately on A100 alone to predict H100 FP16 (the what-if check)."""
     all_curves, skipped = curves(table)
@@ -114,12 +150,15 @@ def calibrate(table: pd.DataFrame, source: str) -> dict[str, object]:
     }
     a100 = [c for c in all_curves if c.cfg.gpu.name.startswith("A100")]
     h100_fp16 = [c for c in all_curves if c.cfg.gpu.name.startswith("H100") and c.cfg.precision in ("fp16", "bf16")]
+    held_out = pd.DataFrame()
     if a100 and h100_fp16:
         a100_params = fit(a100, fixed=("eta_compute_fp8",))
+        held_out = predict(h100_fp16, a100_params)
         report["extrapolation"] = {
             "calibrated_on": "A100 rows only", "predicted": "H100 FP16/BF16 rows",
-            "params": a100_params.as_dict(), "errors": errors(predict(h100_fp16, a100_params)),
+            "params": a100_params.as_dict(), "errors": errors(held_out),
         }
+    report["error_bands"] = error_bands(predict(all_curves, params), held_out, source, "H100 curves after a fit on A100 alone (a GPU it had not seen)")
     return report
 
 

@@ -23,6 +23,36 @@ class NotFeasible(SizerError):
     """The configuration cannot run at all (it does not fit, or the GPU lacks the precision)."""
 
 
+ERROR_METRICS = ("req_per_s", "ttft_ms", "itl_ms", "e2e_ms")
+REGIMES = ("below_knee", "above_knee")
+
+
+@dataclass(frozen=True)
+class ErrorBand:
+    """How far measurements fell from the model: measured ÷ modeled at the 10th (low) and 90th (high) percentile of
+    the calibration residuals, so a modeled figure m was measured within [low·m, high·m] eight times in ten."""
+
+    low: float
+    high: float
+    basis: str
+
+
+def error_band(metric: str, regime: str, *, extrapolated: bool = False) -> ErrorBand:
+    """The calibration's error band for one metric (req_per_s, ttft_ms, itl_ms, e2e_ms) below or above the knee
+    (concurrency within or past capacity_seqs). extrapolated: for FP4 and GPUs never measured, the band the model
+    showed when it predicted a GPU or precision it was not fitted on (never narrower than the in-sample band)."""
+    if metric not in ERROR_METRICS:
+        raise SizerError(f"no error band for {metric!r}; expected one of {', '.join(ERROR_METRICS)}")
+    if regime not in REGIMES:
+        raise SizerError(f"regime must be one of {', '.join(REGIMES)}; got {regime!r}")
+    bands = (calibration_report() or {}).get("error_bands")
+    if not bands:
+        raise SizerError("the performance model has no calibration, so no error band; run `python -m core calibrate`")
+    kind = "extrapolated" if extrapolated else "in_sample"
+    entry = bands[kind][metric][regime]
+    return ErrorBand(float(entry["low"]), float(entry["high"]), str(entry["basis"]))
+
+
 @dataclass(frozen=True)
 class Params:
     """The model's free parameters; the first ten are fitted to measurements by `core.calibration`."""

@@ -118,3 +118,19 @@ def test_kv_capacity_makes_the_queue_knee():
     # 8B FP16 H100 at 7000/1000 holds 49 sequences: past that TTFT grows with every waiting request, ITL stays flat.
     df = sweep(Config.from_names("Llama 3 8B", "H100 SXM", 1, "fp16", 7000, 1000), [50, 100, 200])
     assert df["itl_ms_avg"].nunique() == 1 and df["ttft_ms_avg"].iloc[2] > 3 * df["ttft_ms_avg"].iloc[0]
+
+
+def test_error_band_interface():
+    from core.perfmodel import ERROR_METRICS, REGIMES, ErrorBand, error_band
+
+    for metric in ERROR_METRICS:
+        for regime in REGIMES:
+            band = error_band(metric, regime)
+            wide = error_band(metric, regime, extrapolated=True)
+            assert isinstance(band, ErrorBand) and 0 < band.low < band.high and band.basis
+            # An extrapolation is never narrower than the band on the points the model was fitted on.
+            assert wide.low <= band.low and wide.high >= band.high and "extrapolation" in wide.basis
+    with pytest.raises(SizerError, match="no error band"):
+        error_band("tokens", "below_knee")
+    with pytest.raises(SizerError, match="regime"):
+        error_band("ttft_ms", "saturated")
