@@ -129,7 +129,7 @@ def _least_squares(stack: _Stack, start: Params, names: list[str], metrics: tupl
     physics, concurrency = stack.physics.take(np.flatnonzero(keep)), stack.concurrency[keep]
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        modeled = evaluate(physics, replace(start, **dict(zip(names, x))), concurrency)
+        modeled = evaluate(physics, replace(start, **dict(zip(names, x))), concurrency, whole_sequences=False)
         parts = [np.sqrt(WEIGHTS.get(m, 1.0)) * np.log(modeled[m] / measured[m]) for m in metrics]
         return np.nan_to_num(np.concatenate(parts), nan=0.0, posinf=10.0, neginf=-10.0)
 

@@ -174,11 +174,12 @@ def capacity(cfg: Config, params: Params | None = None) -> Capacity:
     weights_gib = float(ph.weights_mem[0]) / GIB
     per_seq = float(ph.kv_tok[0]) * (cfg.isl + cfg.osl)
     if pool < per_seq:
-        free = g.memory_gib - weights_gib - p.reserve_gib
+        left = g.memory_gib - weights_gib - p.reserve_gib - float(ph.nccl[0]) / GIB
+        room = (f"which leaves {left:.1f} GiB after the runtime reserve" if left > 0 else
+                f"{-left:.1f} GiB short of even the weights and the {p.reserve_gib:g} GiB runtime reserve")
         raise NotFeasible(f"{m.name} at {cfg.precision.upper()} needs {weights_gib:.1f} GiB of weights per GPU at "
-                          f"TP {cfg.tp}; {g.name} reports {g.memory_gib:g} GiB, which leaves {max(free, 0):.1f} GiB "
-                          f"after the {p.reserve_gib:g} GiB runtime reserve: not enough for the KV cache of one "
-                          f"{cfg.isl + cfg.osl:,}-token request ({per_seq / GIB:.2f} GiB)")
+                          f"TP {cfg.tp}; {g.name} reports {g.memory_gib:g} GiB, {room}: no room for the KV cache of "
+                          f"one {cfg.isl + cfg.osl:,}-token request ({per_seq / GIB:.2f} GiB)")
     return Capacity(pool / per_seq, float(p.max_batch_seqs), weights_gib, pool / GIB)
 
 
@@ -281,7 +282,8 @@ def _kv_pool_bytes(ph: _Physics, p: Params) -> np.ndarray:
     return p.kv_memory_fraction * (ph.memory - ph.weights_mem - p.reserve_gib * GIB - ph.nccl)
 
 
-def evaluate(ph: _Physics, p: Params, c: np.ndarray, percentiles: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+def evaluate(ph: _Physics, p: Params, c: np.ndarray, percentiles: tuple[str, ...] | None = None,
+             whole_sequences: bool = True) -> dict[str, np.ndarray]:
     """The closed loop in steady state (ph and c broadcast against each other).
 
     B = min(C, N) requests are in flight, N the lower ceiling. Over one end-to-end latency the GPU runs the B
@@ -290,9 +292,11 @@ def evaluate(ph: _Physics, p: Params, c: np.ndarray, percentiles: tuple[str, ...
     the prefills that closed-loop arrivals bunch ahead of it, with the decode steps the engine interleaves between
     them (max_num_tokens per step); the bunch fades as its prompt tokens approach prefill_queue_tokens. The C - B
     requests past the ceiling wait for a slot: Little's law on the waiting line gives (C - B) / X. percentiles: which
-    of p50/p90/p95/p99 to compute (all by default; the solver asks only for those its limits use)."""
+    of p50/p90/p95/p99 to compute (all by default; the solver asks only for those its limits use). whole_sequences:
+    the KV cache holds a whole number of sequences; the calibration relaxes it so the memory fraction has a slope."""
     c = np.asarray(c, dtype="float64")
     n = np.clip(_kv_pool_bytes(ph, p) / (ph.kv_tok * (ph.isl + ph.osl)), 1.0, p.max_batch_seqs)
+    n = np.floor(n) if whole_sequences else n
     batch = np.minimum(c, n)
     t_prefill, t_marginal = _prefill_s(ph, p)
     t_step = _decode_step_s(ph, p, batch)
@@ -302,12 +306,14 @@ def evaluate(ph: _Physics, p: Params, c: np.ndarray, percentiles: tuple[str, ...
     ahead = _prefills_ahead(ph, p, batch, t_marginal / t_step)
     residual = (1 - 1 / batch) * t_step / 2
     interleaved = ahead * t_step * np.minimum(ph.isl / p.max_num_tokens, 1) + residual
-    wait = ahead * t_marginal + interleaved
+    # Work conservation sets the cycle, so throughput; the wait splits it between first token and the rest.
+    e2e_in = overhead + t_prefill + (batch - 1) * t_marginal + (ph.osl - 1) * t_step
+    wait = np.minimum(ahead * t_marginal + interleaved, (batch - 1) * t_marginal)
+    wait = np.where(ph.osl > 1, wait, (batch - 1) * t_marginal)  # one output token: the first is the last
     ttft_in = overhead + t_prefill + wait
-    e2e_in = overhead + t_prefill + (batch - 1) * t_marginal + (ph.osl - 1) * t_step + interleaved
     rate = batch / e2e_in
     queue = (c - batch) / rate
-    itl = (e2e_in - ttft_in) / steps
+    itl = np.where(ph.osl > 1, (e2e_in - ttft_in) / steps, t_step)  # one token: what a second would take
     interference = itl - t_step  # the other requests' prefills, spread over this one's decode steps
 
     ttft, e2e = ttft_in + queue, e2e_in + queue
