@@ -4,12 +4,14 @@ draws. Measured curves keep their measured and interpolated points (core.frontie
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
 from core.frontier import Limits
-from core.perfmodel import Config, NotFeasible, Params, _Physics, capacity, evaluate, sweep
+from core.perfmodel import Config, NotFeasible, Params, _Physics, capacity, evaluate, table_columns
 from core.schema import conform
 from core.table import add_derived, add_keys
 
@@ -25,26 +27,28 @@ def operating_point(cfg: Config, limits: Limits, params: Params | None = None) -
 
 
 def operating_points(cfgs: list[Config], limits: Limits, params: Params | None = None) -> list[pd.DataFrame]:
-    """operating_point for many configurations at once: the scan and the bisection run on all curves together."""
+    """operating_point for many configurations at once: the scan, the bisection and the table work run on all curves
+    together (what a frontier of every GPU, TP and precision asks on each rerun)."""
     p = params or Params.load()
     checks = limits.checks()  # validates the limits (SizerError) before anything is modeled
-    out: list[pd.DataFrame | None] = [None] * len(cfgs)
+    reasons: dict[int, str] = {}
     solvable, tops = [], []
     for i, cfg in enumerate(cfgs):
         try:
             tops.append(float(capacity(cfg, p).seqs))
             solvable.append(i)
         except NotFeasible as exc:
-            out[i] = _empty(f"{cfg.describe()} cannot run: {exc}")
+            reasons[i] = f"{cfg.describe()} cannot run: {exc}"
+    rows = pd.DataFrame()
     if solvable:
         physics = _Physics.of([cfgs[i] for i in solvable])
-        best, reasons = _solve(physics, p, np.array(tops), checks, limits)
-        for row, i in enumerate(solvable):
-            if reasons[row]:
-                out[i] = _empty(f"{cfgs[i].describe()}: {reasons[row]}")
-            else:
-                out[i] = _row(cfgs[i], float(best[row]), p)
-    return [frame if frame is not None else _empty("not modeled") for frame in out]
+        best, missed = _solve(physics, p, np.array(tops), checks, limits)
+        reasons |= {i: f"{cfgs[i].describe()}: {why}" for i, why in zip(solvable, missed) if why}
+        met = [k for k, i in enumerate(solvable) if i not in reasons]
+        rows = _rows([cfgs[solvable[k]] for k in met], physics.take(np.array(met, dtype=int)), best[met], p)
+        rows.index = [solvable[k] for k in met]
+    return [rows.loc[[i]].reset_index(drop=True) if i in rows.index else _empty(reasons.get(i, "not modeled"))
+            for i in range(len(cfgs))]
 
 
 def _solve(ph: _Physics, p: Params, top: np.ndarray, checks: list[tuple[str, float]],
@@ -62,6 +66,7 @@ def _solve(ph: _Physics, p: Params, top: np.ndarray, checks: list[tuple[str, flo
     hi = np.where(last < SCAN - 1, grid[np.arange(n), np.minimum(last + 1, SCAN - 1)], lo)
     open_ = last < SCAN - 1
     for _ in range(BISECTIONS):
+        open_ &= hi > lo * (1 + 1e-12)
         if not open_.any():
             break
         mid = np.sqrt(lo * hi)
@@ -104,12 +109,28 @@ def _miss(ph: _Physics, p: Params, checks: list[tuple[str, float]], limits: Limi
     return f"even one request at a time misses {limits.describe()}: modeled {', '.join(missed)}"
 
 
-def _row(cfg: Config, concurrency: float, p: Params) -> pd.DataFrame:
-    row = add_derived(add_keys(sweep(cfg, [concurrency], p)))
-    return row.assign(point="modeled")
+def _rows(cfgs: list[Config], ph: _Physics, concurrency: np.ndarray, p: Params) -> pd.DataFrame:
+    """The solved points as canonical modeled rows with the frontier's derived columns, built in one frame."""
+    if not cfgs:
+        return pd.DataFrame()
+    modeled = evaluate(ph, p, concurrency)
+    frame = pd.DataFrame({
+        "model": [c.model.name for c in cfgs], "gpu": [c.gpu.name for c in cfgs], "tp": [c.tp for c in cfgs],
+        "pp": 1, "gpus_per_instance": [c.tp for c in cfgs], "precision": [c.precision for c in cfgs],
+        "engine": "modeled", "isl": [c.isl for c in cfgs], "osl": [c.osl for c in cfgs], "load_mode": "concurrency",
+        "concurrency": concurrency, **table_columns(modeled), "capacity_seqs": modeled["capacity_seqs"], "runs": 1,
+        "source": "performance model", "provenance": "modeled",
+    })
+    return add_derived(add_keys(conform(frame))).assign(point="modeled")
 
 
 def _empty(reason: str) -> pd.DataFrame:
-    frame = add_derived(add_keys(conform(pd.DataFrame()))).assign(point=pd.Series(dtype="object"))
+    frame = _empty_template().copy()
     frame.attrs["reason"] = reason
     return frame
+
+
+@cache
+def _empty_template() -> pd.DataFrame:
+    """The columns a solved row has, no rows (built once: a frontier asks for many)."""
+    return add_derived(add_keys(conform(pd.DataFrame()))).assign(point=pd.Series(dtype="object"))

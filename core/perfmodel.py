@@ -245,13 +245,14 @@ class _Physics:
 
     @classmethod
     def of(cls, cfgs: list[Config]) -> _Physics:
-        rows = [_physics_row(cfg) for cfg in cfgs]
+        rows = [_physics_row(cfg) for cfg in cfgs]  # cached per configuration
         return cls(**{f.name: np.array([r[f.name] for r in rows], dtype="float64") for f in fields(cls)})
 
     def take(self, index: np.ndarray) -> _Physics:
         return _Physics(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
 
+@cache
 def _physics_row(cfg: Config) -> dict[str, float]:
     m, g, t = cfg.model, cfg.gpu, cfg.tp
     b = PRECISION_BYTES[cfg.precision]
