@@ -244,6 +244,9 @@ def calibrate(table: pd.DataFrame, source: str) -> dict[str, object]:
         "source": source, "points": len(both), "steady_points": int(both["steady"].sum()),
         "params": params.as_dict(), "fitted": [*FITTED, *SPREADS], "errors": errors(both),
         "errors_steady": errors(both[both["steady"]]), "skipped": skipped,
+        "measured": {"gpus": sorted({c.cfg.gpu.name for c in all_curves}),
+                     "precisions": sorted({c.cfg.precision for c in all_curves}),
+                     "models": sorted({c.cfg.model.name for c in all_curves})},
     }
     held = []
     gpu = held_out(all_curves, _a100, _h100)

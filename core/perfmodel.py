@@ -62,6 +62,20 @@ def error_band(metric: str, regime: str, *, extrapolated: bool = False) -> Error
     return ErrorBand(float(entry["low"]), float(entry["high"]), str(entry["basis"]))
 
 
+def extrapolated(cfg: Config) -> bool:
+    """True when the calibration never measured this GPU, this precision (FP4 always) or a model of this
+    architecture (Llama 3.1 8B is Llama 3 8B's; Mixtral's experts are not): its figures take the extrapolated band."""
+    measured = (calibration_report() or {}).get("measured", {})
+    precisions = {"fp16" if x == "bf16" else x for x in measured.get("precisions", [])}
+    architectures = {_architecture(m) for name in measured.get("models", []) if (m := catalog.resolve_model(name))}
+    return (cfg.gpu.name not in measured.get("gpus", []) or _architecture(cfg.model) not in architectures
+            or ("fp16" if cfg.precision == "bf16" else cfg.precision) not in precisions)
+
+
+def _architecture(m: Model) -> tuple:
+    return (m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim, m.ffn, m.experts, m.experts_per_token)
+
+
 @dataclass(frozen=True)
 class Params:
     """The model's free parameters. core.calibration fits those it names in FITTED to measured sweeps; the rest are

@@ -246,3 +246,32 @@ def test_error_band_interface():
         error_band("tokens", "below_knee")
     with pytest.raises(SizerError, match="regime"):
         error_band("ttft_ms", "saturated")
+
+
+@pytest.mark.parametrize("args,expected", [
+    (("Llama 3 8B", "H100 SXM", 1, "fp8", 2000, 200), False),       # measured (nim.csv)
+    (("Llama 3.1 70B", "A100", 4, "bf16", 2000, 200), False),       # Llama 3 70B's architecture, BF16 as FP16
+    (("Llama 3 8B", "B200", 1, "fp8", 2000, 200), True),            # a GPU never measured
+    (("Llama 3 8B", "B200", 1, "fp4", 2000, 200), True),            # FP4 never measured
+    (("Mixtral 8x7B", "H100 SXM", 2, "fp8", 2000, 200), True),      # an architecture never measured (MoE)
+])
+def test_what_counts_as_an_extrapolation(args, expected):
+    from core.perfmodel import extrapolated
+
+    assert extrapolated(Config.from_names(*args)) is expected
+
+
+def test_predict_like_maps_request_rate_runs_through_littles_law():
+    import pandas as pd
+
+    from core.perfmodel import predict_like
+
+    runs = pd.DataFrame({"model": "meta-llama3-8b-instruct", "gpu": "H100_80GB_HBM3", "tp": 1, "precision": "fp8",
+                         "isl": 1000, "osl": 1000, "load_mode": "request_rate", "concurrency": float("nan"),
+                         "request_rate": [2.0, 1e6]})
+    modeled, problems = predict_like(runs, Params.load())
+    # 2 req/s is served at the concurrency whose modeled throughput is 2 req/s; 1e6 req/s is past saturation.
+    assert problems == [] and len(modeled) == 1
+    row = modeled.iloc[0]
+    assert row["load_mode"] == "request_rate" and row["request_rate"] == 2.0
+    assert row["req_per_s"] == pytest.approx(2.0, rel=1e-6) and row["gpu"] == "H100_80GB_HBM3"
