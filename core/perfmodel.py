@@ -106,7 +106,8 @@ class Params:
     ttft_wait_cv: float = 0.5             # coefficients of variation of the waiting times (fitted on measured p95)
     queue_wait_cv: float = 0.5
     itl_interference_cv: float = 0.5
-    eta_compute_fp4: float = 0.30         # not measurable on nim.csv: the Blackwell prior of perf-model-facts §3.1
+    fp4_vs_fp8: float = 0.30 / 0.45       # FP4 GEMM efficiency ÷ FP8's: not measurable on nim.csv, so the ratio of
+                                          # AIConfigurator's NVFP4 and FP8 utilisation levels (perf-model-facts §3.1)
     eta_link: float = 0.80                # achieved share of link bandwidth in large all-reduces (facts §1.2)
     reserve_gib: float = 3.5              # runtime, activations per GPU (aiconfigurator other_mem), plus NCCL_BYTES
     max_batch_seqs: float = 256           # engine ceiling: TensorRT-LLM max_batch_size and vLLM max_num_seqs default
@@ -374,7 +375,7 @@ def _gamma_quantile(q: float, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
 
 
 def _eta_compute(ph: _Physics, p: Params) -> np.ndarray:
-    return np.choose(ph.precision.astype(int), [p.eta_compute_fp16, p.eta_compute_fp8, p.eta_compute_fp4])
+    return np.choose(ph.precision.astype(int), [p.eta_compute_fp16, p.eta_compute_fp8, p.eta_compute_fp8 * p.fp4_vs_fp8])
 
 
 def _allreduce_s(ph: _Physics, p: Params, message_bytes: np.ndarray) -> np.ndarray:
