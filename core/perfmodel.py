@@ -303,10 +303,11 @@ def evaluate(ph: _Physics, p: Params, c: np.ndarray, percentiles: tuple[str, ...
     """The closed loop in steady state (ph and c broadcast against each other).
 
     B = min(C, N) requests are in flight, N the lower ceiling. Over one end-to-end latency the GPU runs the B
-    prefills of the requests that cycle through and osl - 1 decode steps at batch B (Little's law: X = B / E2E), so
-    throughput saturates as the per-sequence costs take over. A new request waits for the step in progress, and for
-    the prefills that closed-loop arrivals bunch ahead of it, with the decode steps the engine interleaves between
-    them (max_num_tokens per step); the bunch fades as its prompt tokens approach prefill_queue_tokens. The C - B
+    prefills of the requests that cycle through and osl - 1 decode steps at batch B (work conservation; Little's
+    law: X = B / E2E), so throughput saturates as the per-sequence costs take over. A new request waits for the step
+    in progress, and for the prefills that closed-loop arrivals bunch ahead of it, with the decode steps the engine
+    interleaves between them (max_num_tokens per step); the bunch fades as its prompt tokens approach
+    prefill_queue_tokens, and the wait never exceeds the other requests' prefills of one cycle. The C - B
     requests past the ceiling wait for a slot: Little's law on the waiting line gives (C - B) / X. percentiles: which
     of p50/p90/p95/p99 to compute (all by default; the solver asks only for those its limits use). whole_sequences:
     the KV cache holds a whole number of sequences; the calibration relaxes it so the memory fraction has a slope."""
