@@ -12,22 +12,31 @@ from core.names import normalise
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PRECISION_BYTES = {"fp16": 2.0, "bf16": 2.0, "fp8": 1.0, "fp4": 0.5625}  # NVFP4 with its block scales
+GIB = 2**30
 
 
 @dataclass(frozen=True)
 class Gpu:
     name: str
-    memory_gb: float
+    memory_gb: float          # as the vendor labels it
+    memory_gib: float         # what the driver reports and engines allocate from (nvidia-smi)
     bandwidth_tb_s: float
+    stream_tb_s: float        # what a streaming copy achieves (measured where a measurement exists)
     tflops_fp16: float
     tflops_fp8: float
     tflops_fp4: float
-    nvlink_gb_s_per_direction: float
+    interconnect: str         # "NVLink 4", "PCIe Gen4 x16": what tensor-parallel all-reduces cross
+    link_gb_s_per_direction: float
+    allreduce_8gpu_us: float  # latency of one small all-reduce across 8 GPUs (measured where a measurement exists)
     gpus_per_server: int
     power_w: float
     usd_per_gpu_hour: float
     source: str
     aliases: tuple[str, ...] = ()
+
+    @property
+    def memory_bytes(self) -> float:
+        return self.memory_gib * GIB
 
     def tflops(self, precision: str) -> float:
         """Dense tensor TFLOPS at a precision; 0 when the GPU has no such tensor cores."""
@@ -56,7 +65,20 @@ class Model:
     source: str
     experts: int = 1
     experts_per_token: int = 1
+    tied_embeddings: bool = False
     aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def embedding_params_b(self) -> float:
+        """Input embedding and LM head (one matrix when tied): kept in 16 bits by FP8 and FP4 checkpoints."""
+        return self.vocab * self.hidden * (1 if self.tied_embeddings else 2) / 1e9
+
+    @property
+    def expert_params_b(self) -> float:
+        """One expert's weights over all layers (0 for a dense model): what a token that routes there reads."""
+        if self.experts <= 1:
+            return 0.0
+        return (self.params_b - self.active_params_b) / (self.experts - self.experts_per_token)
 
     def kv_bytes_per_token(self, kv_bytes: float, tp: int = 1) -> float:
         """K and V for every layer; KV heads split across TP (replicated when TP exceeds them)."""

@@ -38,4 +38,4 @@ def generate(params: Params | None = None) -> tuple[pd.DataFrame, list[str]]:
 def write(table: pd.DataFrame, path: Path = DEFAULT_TABLE) -> None:
     """Fixed column order and number format, so a rebuild is byte-identical."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.dropna(axis=1, how="all").to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
+    table.dropna(axis=1, how="all").to_csv(path, index=False, float_format="%.5g", lineterminator="\n")

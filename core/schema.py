@@ -25,6 +25,7 @@ COLUMNS: tuple[str, ...] = (
     *LATENCY_COLUMNS,
     "req_per_s",
     "out_tok_per_s",
+    "capacity_seqs",  # modeled rows: sequences the engine holds at once (KV cache or maximum batch)
     "runs",
     "source",
     "provenance",
