@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from core import catalog, perfmodel
+from core import perfmodel
 from core.errors import SizerError
 from core.frontier import Limits, Query, search
 from core.planning import NEEDS_INPUTS, Design, Plan, burst_rate, exact_servers
@@ -85,16 +85,15 @@ def combine(base: float, sources: list[Source]) -> tuple[float, float, list[floa
     return low, high, shares
 
 
-def extrapolated(gpu: str, precision: str) -> bool:
-    """FP4, or a GPU the calibration never saw measured, gets the model's wider band. The calibration report lists
-    its GPUs under "gpus" when it has them; without that list only FP4 counts as extrapolated."""
-    if str(precision).strip().lower() == "fp4":
+def extrapolated(row: pd.Series) -> bool:
+    """The model's wider band for a configuration its calibration never measured (a GPU, FP4, an architecture);
+    a row the catalog cannot name was never calibrated either."""
+    try:
+        cfg = perfmodel.Config.from_names(row["model"], row["gpu"], int(row["tp"]), row["precision"], int(row["isl"]),
+                                          int(row["osl"]))
+    except SizerError:
         return True
-    calibrated = (perfmodel.calibration_report() or {}).get("gpus")
-    if calibrated is None:
-        return False
-    entry = catalog.resolve_gpu(gpu)
-    return (entry.name if entry else gpu) not in set(calibrated)
+    return perfmodel.extrapolated(cfg)
 
 
 def _model_error(out: pd.DataFrame, table: pd.DataFrame, query: Query, at, sources: list[list[Source]],
@@ -102,17 +101,14 @@ def _model_error(out: pd.DataFrame, table: pd.DataFrame, query: Query, at, sourc
     """Modeled rows: the calibration's residuals, in req/s (scales the throughput) and in the limited latencies
     (the point meeting the limit moves: found again with every latency of the curve scaled)."""
     modeled = np.flatnonzero(out["provenance"].to_numpy() == "modeled")
-    error_band = getattr(perfmodel, "error_band", None)  # the model branch provides it (OWNERSHIP.md interface)
-    if modeled.size == 0 or error_band is None:
-        for i in modeled:
-            notes[i].append("the performance model reports no error band in this build, so its error is not shown")
+    if modeled.size == 0:
         return
     checks = query.limits.checks()
     metrics = list(dict.fromkeys(col.rsplit("_", 1)[0] for col, _ in checks))
-    wide_of = {key: extrapolated(*key) for key in set(zip(out["gpu"].iloc[modeled], out["precision"].iloc[modeled]))}
     where = regimes(out)
-    group = [(where[i], wide_of[(out["gpu"].iloc[i], out["precision"].iloc[i])]) for i in modeled]
-    bands = {g: {m: error_band(m, g[0], extrapolated=g[1]) for m in ("req_per_s", *metrics)} for g in set(group)}
+    group = [(where[i], extrapolated(out.iloc[i])) for i in modeled]
+    bands = {g: {m: perfmodel.error_band(m, g[0], extrapolated=g[1]) for m in ("req_per_s", *metrics)}
+             for g in set(group)}
     rate_low = np.ones(len(out))
     rate_high = np.ones(len(out))
     for i, g in zip(modeled, group):
