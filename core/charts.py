@@ -14,6 +14,10 @@ LABELS = {
     "out_tok_per_s_per_server": "Output tokens/s per 8 GPUs", "ttft_share": "TTFT share of end-to-end latency",
     "concurrency": "Concurrency", "concurrency_per_server": "Concurrency per 8 GPUs",
 }
+for _metric, _words in (("ttft_ms", "Time to first token"), ("itl_ms", "Inter-token latency"),
+                        ("e2e_ms", "End-to-end latency")):
+    for _stat in ("p50", "p90", "p99"):
+        LABELS.setdefault(f"{_metric}_{_stat}", f"{_words}, {_stat} (ms)")
 X_METRICS = ("ttft_ms_avg", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_p95", "itl_ms_p95", "e2e_ms_p95")
 Y_METRICS = ("out_tok_per_s", "req_per_s", "prompts_per_s_per_server", "tok_per_s_per_user",
              "out_tok_per_s_per_server", "ttft_share")
