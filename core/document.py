@@ -341,9 +341,10 @@ def data_lines(result: Sizing, note: object) -> list[str]:
     best = result.best
     assert best is not None
     source = str(best.get("source", "the data"))
+    modeled_from = "" if "model" in source.lower() else f" ({source})"
     kind = {"measured": f"measured benchmark runs ({source})",
             "interpolated": f"measured benchmark runs ({source}), interpolated between two loads",
-            "modeled": f"the performance model's estimates ({source})"}.get(str(best["point"]), source)
+            "modeled": f"the performance model's estimates{modeled_from}"}.get(str(best["point"]), source)
     lines.append(f"The answer rests on {kind}.")
     for provenance, label in (("measured", "Measured"), ("modeled", "Modeled")):
         rows = options[options["provenance"] == provenance]

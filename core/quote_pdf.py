@@ -98,7 +98,8 @@ def quote_pdf(result: Sizing, data_note: str | DataNote, info: QuoteInfo | None 
     pdf = _Quote(paper, "LLM inference sizing quote", document.today(info))
     pdf.add_page()
     _front(pdf, result, info, table, top)
-    pdf.add_page()
+    if result.best is not None:  # with no answer, the workings (traffic, data) follow on page one
+        pdf.add_page()
     _workings(pdf, result, data_note, info, top)
     if scenarios:
         pdf.add_page(orientation="landscape" if len(scenarios) > 3 else "portrait")
@@ -308,14 +309,8 @@ def frontier_png(result: Sizing, table: pd.DataFrame, top: int = document.TOP_OP
 # --- page two: the workings --------------------------------------------------------------------------------------------
 
 def _workings(pdf: _Quote, result: Sizing, data_note: str | DataNote, info: QuoteInfo, top: int) -> None:
-    _heading(pdf, "Cost of the chosen option, per year")
-    for line in document.cost_lines(result):
-        _bullet(pdf, line)
-    prices = pd.DataFrame(document.price_rows(result, top), columns=["item", "value", "source", "as_of"])
-    if len(prices):
-        _heading(pdf, "Prices used, with their source and date")
-        prices.columns = ["Price or fact", "Value", "Source", "As of"]
-        _table(pdf, prices, (43, 19, 103, 15), ("LEFT", "RIGHT", "LEFT", "LEFT"), size=7)
+    if result.best is not None:
+        _cost(pdf, result, top)
     _heading(pdf, "Traffic, step by step")
     for line in document.traffic_lines(result):
         _bullet(pdf, line)
@@ -335,6 +330,17 @@ def _workings(pdf: _Quote, result: Sizing, data_note: str | DataNote, info: Quot
         pdf.multi_cell(0, 4.2, printable(f"Open this scenario in the sizer: {link}"), link=link, align="L",
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*INK)
+
+
+def _cost(pdf: _Quote, result: Sizing, top: int) -> None:
+    _heading(pdf, "Cost of the chosen option, per year")
+    for line in document.cost_lines(result):
+        _bullet(pdf, line)
+    prices = pd.DataFrame(document.price_rows(result, top), columns=["item", "value", "source", "as_of"])
+    if len(prices):
+        _heading(pdf, "Prices used, with their source and date")
+        prices.columns = ["Price or fact", "Value", "Source", "As of"]
+        _table(pdf, prices, (43, 19, 103, 15), ("LEFT", "RIGHT", "LEFT", "LEFT"), size=7)
 
 
 def _bullet(pdf: _Quote, text: str, size: float = 8.5) -> None:

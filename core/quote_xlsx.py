@@ -21,6 +21,7 @@ from core.exports import neutralise
 from core.quote import DataNote, headline
 from core.sizing import EPS, Sizing
 from core.traffic import SECONDS_PER_YEAR
+from core.words import significant
 
 HOURS_PER_YEAR = cost.HOURS_PER_YEAR
 INPUT_FILL, INPUT_INK = "#FFF2CC", "#1F4E79"
@@ -322,8 +323,9 @@ def _options(book: xlsxwriter.Workbook, f: _Formats, result: Sizing, options: pd
             value = document.finite(row[f"{column}_{stat}"])
             if value is None:
                 ws.write_string(r, col[key], "n/a")
-            else:  # an estimate to two significant figures, a measurement to 0.1 ms
-                ws.write_number(r, col[key], value, f.get("#,##0" if modeled and value >= 10 else "#,##0.0"))
+            else:  # as precisely as the data supports: an estimate to two significant figures (core.words.latency)
+                shown = significant(value, 2) if modeled else round(value, 0 if value >= 10 else 1)
+                ws.write_number(r, col[key], shown, f.get("#,##0" if shown >= 10 else "#,##0.0"))
         given("rps", float(row["req_per_s"]), "#,##0.000")
         given("gpi", int(row["gpus_per_instance"]), "0")
         given("node", int(row["node_gpus"]), "0")

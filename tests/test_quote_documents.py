@@ -88,6 +88,12 @@ def test_pdf_link_only_when_public_and_the_same_bytes_for_the_same_quote(nim_tab
     assert quote_pdf(result, "nim.csv", INFO) == quote_pdf(result, "nim.csv", INFO)  # the quote's date, not the clock
 
 
+def test_pdf_without_an_answer_says_why_on_one_page(nim_table):
+    text, pages = _pdf_text(quote_pdf(_course(nim_table, 1), "nim.csv", INFO, nim_table))
+    assert pages == 1 and "No configuration in the data meets the latency limits. Nearest miss:" in text
+    assert "Traffic, step by step" in text and "Cost of the chosen option" not in text
+
+
 def _evil_table():
     """A hand-made curve whose names come from a hostile upload: formula triggers in the GPU and model columns."""
     rows = [{"model": "@SUM(1+1)", "gpu": "=HYPERLINK(\"http://x\")", "tp": 1, "pp": 1, "gpus_per_instance": 1,
