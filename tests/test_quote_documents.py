@@ -15,11 +15,14 @@ import formulas
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
 from core import compare, cost, document
 from core.document import QuoteInfo, public_link
+from core.exports import neutralise
 from core.frontier import Limits, Query
 from core.planning import Plan
 from core.quote import DataNote, headline, quote_text
@@ -340,3 +343,32 @@ def test_cli_quote_bad_input_is_one_line_and_exit_2(nim_csv, tmp_path, args, nee
     out = run("quote", "--data", str(nim_csv), *COURSE, *args)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [f"error: {needle}"], out.stderr  # checked before any data is read
+
+
+# --- properties ----------------------------------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(customer=st.text(st.characters(categories=("L", "N", "P", "S", "Zs", "Cc")), max_size=60),
+       prepared=st.text(max_size=30))
+def test_any_names_give_documents_that_neither_fail_nor_start_a_formula(customer, prepared):
+    result = size(_evil_table(), Query("@SUM(1+1)", 100, 200, Limits(ttft_ms=300)), direct(3.0), costing=_costing())
+    info = QuoteInfo(customer, prepared, DATE).checked()
+    text, _ = _pdf_text(quote_pdf(result, "hand.csv", info))
+    if info.customer:
+        assert " ".join(printable(neutralise_text(info.customer)).split()) in text
+    book = openpyxl.load_workbook(io.BytesIO(quote_xlsx(result, "hand.csv", info)))
+    cells = [c.value for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(v.startswith(("+", "-", "@", "\t", "\r")) for v in cells)
+    assert all("SUM(1+1)" not in v and "HYPERLINK" not in v for v in cells if v.startswith("="))
+
+
+def neutralise_text(text: str) -> str:
+    return str(neutralise(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(host=st.sampled_from(["127.0.0.1", "localhost", "10.1.2.3", "192.168.0.9", "[::1]", "172.16.4.4", "box",
+                             "app.local", "169.254.1.1"]),
+       port=st.integers(1, 65535), query=st.text(alphabet="abc=&%19", max_size=20))
+def test_no_private_link_ever_survives(host, port, query):
+    assert public_link(f"http://{host}:{port}/answer?{query}", "") is None
