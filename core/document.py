@@ -137,7 +137,7 @@ def range_text(row: pd.Series) -> str:
         return "–"
     if high is None or pd.isna(high):
         return f"{int(low)} or more"
-    return f"{int(low)}–{int(high)}"
+    return f"{int(low)}" if int(low) == int(high) else f"{int(low)}–{int(high)}"
 
 
 def configuration_words(result: Sizing) -> str:

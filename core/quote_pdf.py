@@ -296,14 +296,18 @@ def frontier_png(result: Sizing, table: pd.DataFrame, top: int = document.TOP_OP
     chart = charts.frontier(curves, x, "prompts_per_s_per_server", limit, chosen, title=title).properties(
         width=430, height=250).configure_axis(labelFontSize=11, titleFontSize=11).configure_legend(
         labelFontSize=10, titleFontSize=11).configure_title(fontSize=12)
-    buffer = io.BytesIO()
-    chart.save(buffer, format="png", scale_factor=3)
-    png = buffer.getvalue()
+    return _png(chart)
+
+
+def _png(chart: object, scale: float = 3) -> tuple[bytes, float]:
+    """Altair's own PNG export (vl-convert, offline), and the image's height ÷ width."""
     from PIL import Image
 
+    buffer = io.BytesIO()
+    chart.save(buffer, format="png", scale_factor=scale)  # type: ignore[attr-defined]
+    png = buffer.getvalue()
     with Image.open(io.BytesIO(png)) as image:
-        ratio = image.height / image.width
-    return png, ratio
+        return png, image.height / image.width
 
 
 # --- page two: the workings --------------------------------------------------------------------------------------------
@@ -364,3 +368,12 @@ def _scenarios(pdf: _Quote, scenarios: list[tuple[str, Sizing | str]]) -> None:
            highlight=list(differs))
     _paragraph(pdf, "Rows where the scenarios differ are highlighted. Each column is sized as on page 1, with its own "
                     "traffic, limit and data.", size=7.5, colour=MUTED)
+    points = compare.compare_points(scenarios)
+    if len(points):
+        from core import charts
+
+        png, ratio = _png(charts.scenarios(points))
+        room = pdf.h - pdf.b_margin - pdf.get_y() - 2
+        width = min(pdf.epw, 200.0, room / ratio)
+        if width > 80:  # too small to read otherwise: the table says it all
+            pdf.image(io.BytesIO(png), x=pdf.l_margin, w=width, h=width * ratio)

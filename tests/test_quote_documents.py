@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
-from core import compare, cost, document
+from core import charts, compare, cost, document
 from core.document import QuoteInfo, public_link
 from core.exports import neutralise
 from core.frontier import Limits, Query
@@ -304,6 +304,8 @@ def test_scenarios_side_by_side(nim_table):
     assert pages == 3 and "Scenarios side by side" in text and "not answered: no B200 in nim.csv" in text
     book = openpyxl.load_workbook(io.BytesIO(quote_xlsx(fast, "nim.csv", INFO, scenarios=scenarios)))
     assert [c.value for c in book["Scenarios"][2]][1:] == list(frame.columns)
+    spec = charts.scenarios(points).to_dict()  # validates against the Vega-Lite schema
+    assert spec["hconcat"][0]["layer"][1]["mark"]["type"] == "rule"  # the range as an error bar
     with pytest.raises(ValueError, match="at most 6"):
         compare.compare_frame([("s", fast)] * 7)
 
