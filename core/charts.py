@@ -14,6 +14,10 @@ LABELS = {
     "out_tok_per_s_per_server": "Output tokens/s per 8 GPUs", "ttft_share": "TTFT share of end-to-end latency",
     "concurrency": "Concurrency", "concurrency_per_server": "Concurrency per 8 GPUs",
 }
+for _metric, _words in (("ttft_ms", "Time to first token"), ("itl_ms", "Inter-token latency"),
+                        ("e2e_ms", "End-to-end latency")):
+    for _stat in ("p50", "p90", "p99"):
+        LABELS.setdefault(f"{_metric}_{_stat}", f"{_words}, {_stat} (ms)")
 X_METRICS = ("ttft_ms_avg", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_p95", "itl_ms_p95", "e2e_ms_p95")
 Y_METRICS = ("out_tok_per_s", "req_per_s", "prompts_per_s_per_server", "tok_per_s_per_user",
              "out_tok_per_s_per_server", "ttft_share")
@@ -195,3 +199,29 @@ def servers_by_year(years: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(base.mark_bar(color="#1565c0", opacity=0.8).encode(y=alt.Y("servers:Q", title="Servers")),
                      base.mark_line(color="#64b5f6", strokeDash=[4, 3], point=True).encode(y="servers_exact:Q")
                      ).properties(height=260)
+
+
+def scenarios(points: pd.DataFrame) -> alt.HConcatChart:
+    """Scenarios side by side (core.compare.compare_points), one row each so that long names stay readable: servers
+    with the likely range as an error bar, and the yearly cost on each basis."""
+    order = list(dict.fromkeys(points["scenario"]))
+    servers = points.drop_duplicates("scenario")
+    y = alt.Y("scenario:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
+    base = alt.Chart(servers).encode(y=y)
+    bars = base.mark_bar(color="#1565c0", opacity=0.85).encode(
+        x=alt.X("servers:Q", title="Servers (8 GPUs each)"),
+        tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("servers:Q", title="Servers"),
+                 alt.Tooltip("servers_exact:Q", title="Servers (exact)", format=",.2f"),
+                 alt.Tooltip("servers_low:Q", title="Likely from"), alt.Tooltip("servers_high:Q", title="Likely to")])
+    ranges = base.transform_filter("isValid(datum.servers_low)").mark_rule(color="black", size=2).encode(
+        x="servers_low:Q", x2="servers_high:Q")
+    colour = alt.Color("basis:N", title="Cost basis", legend=alt.Legend(orient="bottom"),
+                       scale=alt.Scale(domain=list(BASIS_COLOURS), range=list(BASIS_COLOURS.values())))
+    cost = alt.Chart(points.dropna(subset=["usd_per_year"])).mark_bar().encode(
+        y=alt.Y("scenario:N", title=None, sort=order, axis=None), yOffset=alt.YOffset("basis:N", sort=list(BASIS_COLOURS)),
+        x=alt.X("usd_per_year:Q", title="Cost per year (USD)", axis=alt.Axis(format="$,.3s")), color=colour,
+        tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("basis:N", title="Basis"),
+                 alt.Tooltip("usd_per_year:Q", title="USD / year", format="$,.0f")])
+    height = max(120, 56 * len(order))  # both panels alike, so that their rows line up
+    return alt.hconcat(alt.layer(bars, ranges).properties(title="Servers, with the likely range", height=height),
+                       cost.properties(title="Cost per year", height=height))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -38,38 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     s = sub.add_parser("size", help="servers needed for a traffic within latency limits")
-    s.add_argument("--data", action="append", type=Path, help="benchmark file or folder (repeatable)")
-    s.add_argument("--model", required=True)
-    s.add_argument("--gpu", action="append", default=[], help="GPU filter (repeatable)")
-    s.add_argument("--tp", action="append", type=int, default=[], help="TP filter (repeatable)")
-    s.add_argument("--precision", action="append", default=[], help="precision filter (repeatable)")
-    s.add_argument("--isl", type=int, required=True, help="input tokens per request")
-    s.add_argument("--osl", type=int, required=True, help="output tokens per request")
-    s.add_argument("--ttft-ms", type=float)
-    s.add_argument("--e2e-ms", type=float)
-    s.add_argument("--itl-ms", type=float)
-    s.add_argument("--min-tok-per-s-per-user", type=float)
-    s.add_argument("--stat", default="avg", choices=["avg", "p50", "p90", "p95", "p99"])
-    s.add_argument("--peak-rps", type=float)
-    s.add_argument("--calls-per-year", type=float)
-    s.add_argument("--minutes-per-call", type=float)
-    s.add_argument("--rag-calls-per-minute", type=float)
-    s.add_argument("--llm-requests-per-rag-call", type=float)
-    s.add_argument("--peak-factor", type=float)
-    s.add_argument("--interpolate", action="store_true", help="also points interpolated to the exact limit")
-    s.add_argument("--utilisation", type=float, default=1.0,
-                   help="plan at this share of the benchmarked throughput (1 = as measured, the course; 0.8 = 20 %% headroom)")
-    s.add_argument("--rank-by", default="servers", choices=["servers", "cost"],
-                   help="fewest servers (default) or lowest yearly cost on --cost-basis")
-    _cost_args(s)
+    _size_args(s)
     s.add_argument("--json", action="store_true", help="print one JSON object")
-    _planning_args(s)
-    s.add_argument("--growth-per-year", type=float, help="traffic growth a year as a fraction (0.25 = 25 %%/yr)")
-    s.add_argument("--years", type=int, help="growth horizon in years: servers for each year")
-    s.add_argument("--peak-factor-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                   help="how unsure the peak factor is: widens the servers range")
-    s.add_argument("--minutes-per-call-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                   help="how unsure the minutes per call are: widens the servers range")
+
+    qt = sub.add_parser("quote", help="the quote a sales engineer sends: PDF, Excel workbook and text")
+    _size_args(qt)
+    _quote_args(qt)
 
     k = sub.add_parser("capacity", help="the peak req/s and calls per year a fleet or a monthly budget carries")
     _capacity_args(k)
@@ -95,6 +70,53 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--prices", action="append", type=Path, default=[],
                     help="TOML file overriding data/prices.toml (same keys; repeatable, later files win)")
     return parser
+
+
+def _size_args(p: argparse.ArgumentParser) -> None:
+    """The scenario's flags, shared by `size` and `quote`."""
+    p.add_argument("--data", action="append", type=Path, help="benchmark file or folder (repeatable)")
+    p.add_argument("--model", required=True)
+    p.add_argument("--gpu", action="append", default=[], help="GPU filter (repeatable)")
+    p.add_argument("--tp", action="append", type=int, default=[], help="TP filter (repeatable)")
+    p.add_argument("--precision", action="append", default=[], help="precision filter (repeatable)")
+    p.add_argument("--isl", type=int, required=True, help="input tokens per request")
+    p.add_argument("--osl", type=int, required=True, help="output tokens per request")
+    p.add_argument("--ttft-ms", type=float)
+    p.add_argument("--e2e-ms", type=float)
+    p.add_argument("--itl-ms", type=float)
+    p.add_argument("--min-tok-per-s-per-user", type=float)
+    p.add_argument("--stat", default="avg", choices=["avg", "p50", "p90", "p95", "p99"])
+    p.add_argument("--peak-rps", type=float)
+    p.add_argument("--calls-per-year", type=float)
+    p.add_argument("--minutes-per-call", type=float)
+    p.add_argument("--rag-calls-per-minute", type=float)
+    p.add_argument("--llm-requests-per-rag-call", type=float)
+    p.add_argument("--peak-factor", type=float)
+    p.add_argument("--interpolate", action="store_true", help="also points interpolated to the exact limit")
+    p.add_argument("--utilisation", type=float, default=1.0,
+                   help="plan at this share of the benchmarked throughput (1 = as measured, the course; 0.8 = 20 %% headroom)")
+    p.add_argument("--rank-by", default="servers", choices=["servers", "cost"],
+                   help="fewest servers (default) or lowest yearly cost on --cost-basis")
+    _cost_args(p)
+    _planning_args(p)
+    p.add_argument("--growth-per-year", type=float, help="traffic growth a year as a fraction (0.25 = 25 %%/yr)")
+    p.add_argument("--years", type=int, help="growth horizon in years: servers for each year")
+    p.add_argument("--peak-factor-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   help="how unsure the peak factor is: widens the servers range")
+    p.add_argument("--minutes-per-call-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   help="how unsure the minutes per call are: widens the servers range")
+
+
+def _quote_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--customer", default="", help="customer or project the quote is for")
+    p.add_argument("--prepared-by", default="", help="who prepared the quote")
+    p.add_argument("--pdf", type=Path, help="write the quote as PDF to this file")
+    p.add_argument("--xlsx", type=Path, help="write the Excel workbook (live formulas) to this file")
+    p.add_argument("--txt", type=Path, help="write the text quote to this file instead of standard output")
+    p.add_argument("--date", type=_date, help="the quote's date, YYYY-MM-DD (default today)")
+    p.add_argument("--top", type=int, default=5, help="options shown in the PDF and text (default 5)")
+    p.add_argument("--paper", default="A4", choices=["A4", "Letter"], help="PDF paper size")
+    p.add_argument("--link", help="the scenario's address in the app (kept only when public; see SIZER_PUBLIC_URL)")
 
 
 def _cost_args(p: argparse.ArgumentParser) -> None:
@@ -177,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        commands = {"size": _size, "capacity": _capacity, "import": _import, "calibrate": _calibrate,
+        commands = {"size": _size, "quote": _quote, "capacity": _capacity, "import": _import, "calibrate": _calibrate,
                     "predict": _predict, "generate": _generate, "prices": _prices}
         return commands[args.command](args)
     except InputError as exc:
@@ -205,6 +227,21 @@ def _traffic(args: argparse.Namespace) -> Traffic:
 
 
 def _size(args: argparse.Namespace) -> int:
+    result, _ = _sized(args)
+    if args.json:
+        doc = to_json(result)
+        for record, cost_record in zip(doc["options"], cost.cost_records(result.options)):  # type: ignore[call-overload]
+            record["cost"] = cost_record
+        doc["cost"] = _cost_summary(result)
+        print(json.dumps(doc, indent=2))
+    else:
+        print(to_text(result))
+        print(_cost_text(result))
+    return 0
+
+
+def _sized(args: argparse.Namespace) -> tuple[Sizing, LoadedData]:
+    """The scenario the flags describe, sized: inputs checked first, then the data read (its notices on stderr)."""
     traffic = _traffic(args)
     limits = Limits(args.ttft_ms, args.e2e_ms, args.itl_ms, args.min_tok_per_s_per_user, args.stat)
     query = Query(args.model, args.isl, args.osl, limits, tuple(args.gpu), tuple(args.tp), tuple(args.precision),
@@ -218,16 +255,52 @@ def _size(args: argparse.Namespace) -> int:
     report_loaded(loaded)
     result = size(loaded.table, query, traffic, cost.usd_per_gpu_hour(costing.prices, costing.cloud_term), args.rank_by,
                   args.utilisation, costing, plan)
-    if args.json:
-        doc = to_json(result)
-        for record, cost_record in zip(doc["options"], cost.cost_records(result.options)):  # type: ignore[call-overload]
-            record["cost"] = cost_record
-        doc["cost"] = _cost_summary(result)
-        print(json.dumps(doc, indent=2))
+    return result, loaded
+
+
+def _quote(args: argparse.Namespace) -> int:
+    """The quote's documents; every check (inputs, the fields, the output folders) before any data is read."""
+    from core.document import QuoteInfo
+    from core.quote import DataNote, quote_text
+
+    info = QuoteInfo(args.customer, args.prepared_by, args.date, args.link).checked()
+    if not 1 <= args.top <= MAX_TOP:
+        raise SizerError(f"--top must be from 1 to {MAX_TOP}; got {args.top}")
+    outputs = [path for path in (args.pdf, args.xlsx, args.txt) if path is not None]
+    for path in outputs:
+        if path.is_dir() or not path.resolve().parent.is_dir():
+            raise SizerError(f"{path}: cannot write there ({'a folder' if path.is_dir() else 'no such folder'})")
+    if len(set(map(Path.resolve, outputs))) < len(outputs):
+        raise SizerError("--pdf, --xlsx and --txt must name different files")
+    result, loaded = _sized(args)
+    note = DataNote(files=tuple(loaded.files))
+    text = quote_text(result, note, info=info, top=args.top)
+    if args.pdf is not None:
+        from core.quote_pdf import quote_pdf
+
+        args.pdf.write_bytes(quote_pdf(result, note, info, loaded.table, top=args.top, paper=args.paper))
+        print(f"wrote the PDF quote to {args.pdf}", file=sys.stderr)
+    if args.xlsx is not None:
+        from core.quote_xlsx import quote_xlsx
+
+        args.xlsx.write_bytes(quote_xlsx(result, note, info))
+        print(f"wrote the workbook to {args.xlsx}", file=sys.stderr)
+    if args.txt is not None:
+        args.txt.write_text(text, encoding="utf-8")
+        print(f"wrote the text quote to {args.txt}", file=sys.stderr)
     else:
-        print(to_text(result))
-        print(_cost_text(result))
+        print(text, end="")
     return 0
+
+
+MAX_TOP = 50
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD; got {text!r}") from None
 
 
 def _costing(args: argparse.Namespace) -> cost.CostSettings:

@@ -572,13 +572,18 @@ COST_COLUMNS = ("onprem_usd_per_year", "cloud_usd_per_year", "api_usd_per_year",
                 "cost_usd_per_month", "kw", "racks", "tok_per_s_per_kw", "api_offering", "cost_missing")
 
 
-def _option_cost(row: pd.Series, settings: CostSettings, demand: Demand, utilisation: float) -> dict[str, object]:
+def option_fleet(row: pd.Series, settings: CostSettings, demand: Demand, utilisation: float) -> FleetCost:
+    """One sized option's fleet cost, with its parts (what a quote explains line by line)."""
     node, gpi = int(row["node_gpus"]), int(row["gpus_per_instance"])
     off_peak = None
     if settings.peak_hours_per_day < 24 and demand.avg_req_per_s:
         off_peak = fleet_at(demand.avg_req_per_s / utilisation, float(row["req_per_s"]), gpi, node)
     quote = server_quote(settings.prices, str(row["gpu"]), settings.cloud_term)
-    fc = fleet_cost(quote, int(row["servers_packed"]), node, settings, demand, int(row["gpus"]), off_peak)
+    return fleet_cost(quote, int(row["servers_packed"]), node, settings, demand, int(row["gpus"]), off_peak)
+
+
+def _option_cost(row: pd.Series, settings: CostSettings, demand: Demand, utilisation: float) -> dict[str, object]:
+    fc = option_fleet(row, settings, demand, utilisation)
     chosen = unit_costs(fc.usd_per_year(settings.basis), demand)
     per_1k = {b: unit_costs(fc.usd_per_year(b), demand).usd_per_1k_prompts for b in BASES}
     return {"onprem_usd_per_year": fc.onprem_usd_per_year, "cloud_usd_per_year": fc.cloud_usd_per_year,

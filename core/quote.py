@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from core import planning
+from core import document, planning
+from core.document import QuoteInfo
 from core.exports import csv_text, safe_text
 from core.sizing import Sizing
-from core.words import count, spelled
+from core.words import count, latency, spelled
 
 # gpu: the catalog's name (as the filters show it); gpu_in_data and source: where the row came from.
 OPTION_COLUMNS = ("gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms", "itl_ms", "prompts_per_s_per_server",
@@ -89,42 +90,57 @@ def to_csv_text(result: Sizing) -> str:
     return csv_text(pd.DataFrame(options_records(result), columns=list(OPTION_COLUMNS)))
 
 
-def quote_text(result: Sizing, data_note: str | DataNote, link: str | None = None) -> str:
-    """A plain-text quote: the answer, every assumption, the alternatives and where the numbers come from (with
-    uploads, which files the recipient must load); safe to open in a spreadsheet."""
-    q, t = result.query, result.traffic
-    lines = ["LLM inference sizing", "=" * 20, ""]
+def quote_text(result: Sizing, data_note: str | DataNote, link: str | None = None, info: QuoteInfo | None = None,
+               top: int | None = document.TOP_OPTIONS) -> str:
+    """A plain-text quote: the date and parties, the answer with its range, the configuration in words, every
+    assumption, the top options with readable headers, the cost on each basis with every price (source and date),
+    where the numbers come from and the method; the scenario link only when it is public (document.public_link).
+    Safe to open in a spreadsheet."""
+    info = replace(info or QuoteInfo(), **({"link": link} if link is not None else {})).checked()
+    q = result.query
+    result = document.costed(result)
+    lines = [TITLE, "=" * len(TITLE), f"Date: {document.today(info)}"]
+    lines += [f"Customer / project: {info.customer}"] if info.customer else []
+    lines += [f"Prepared by: {info.prepared_by}"] if info.prepared_by else []
     best = result.best
+    lines += ["", *_heading("Answer")]
     if best is None:
         miss = result.frontier.nearest_miss
         lines.append("No configuration in the data meets the latency limits."
                      + (f" {miss.describe()[:1].upper()}{miss.describe()[1:]}." if miss else ""))
     else:
-        lines += [headline(result), details(result)]
+        lines += [headline(result), f"Servers: {document.servers_line(best)}; {count(int(best['gpus']), 'GPU')}.",
+                  "", document.configuration_words(result), "", details(result)]
     lines += [f"Note: {note}." for note in result.frontier.notes]
     in_data = result.frontier.model_in_data
-    lines += ["", "Assumptions", "-----------",
+    lines += ["", *_heading("Assumptions"),
               f"Model: {result.frontier.model}" + (f" (in the data: {in_data})" if in_data not in ("", result.frontier.model) else ""),
               f"Request shape: {q.isl} input tokens, {q.osl} output tokens",
               f"Latency limit: {q.limits.describe()}", "Traffic:"]
-    lines += [f"  {step}" for step in t.steps()]
+    lines += [f"  {step}" for step in document.traffic_lines(result)]
     lines += [f"Servers of {int(best['node_gpus']) if best is not None else 8} GPUs; "
               "servers = peak req/s ÷ prompts/s per server (fractional, as the NVIDIA sizing course), rounded up; "
               "instances = peak req/s ÷ req/s per instance, rounded up",
-              f"Planned utilisation: {result.utilisation:.0%} of the benchmarked throughput"
-              + (" (as benchmarked, the course's method)" if result.utilisation == 1 else " (headroom for bursts)"),
-              *planning.summary_lines(result),
-              f"Operating points: {_grid(result)}",
-              *(data_note.lines() if isinstance(data_note, DataNote) else [f"Data: {data_note}"]), ""]
+              f"Operating points: {_grid(result)}"]
     if best is not None:
-        lines += ["Options, best first", "-------------------",
-                  pd.DataFrame(options_records(result))[["gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms",
-                                                         "servers_exact", "servers", "gpus", "usd_per_month",
-                                                         "point", "provenance"]]
-                  .to_string(index=False, float_format=lambda x: f"{x:,.2f}"), ""]
-    if link:
-        lines += [f"Scenario link: {link}", ""]
-    return safe_text("\n".join(lines))
+        lines += ["", *_heading("Options, best first"),
+                  document.options_table(result, top).to_string(index=False), ""]
+        lines += [*_heading("Cost of the chosen option"), *document.cost_lines(result), "",
+                  "Prices used (value · source · as of):"]
+        lines += [f"  {p['item']}: {p['value']} · {p['source']} · {p['as_of']}" for p in document.price_rows(result, top)]
+    lines += ["", *_heading("Data"), *document.data_lines(result, data_note)]
+    lines += ["", *_heading("Method"), *document.method_lines(result)]
+    shown = info.shown_link()
+    if shown:
+        lines += ["", f"Scenario link: {shown}"]
+    return safe_text("\n".join(lines) + "\n")
+
+
+TITLE = "LLM inference sizing quote"
+
+
+def _heading(text: str) -> list[str]:
+    return [text, "-" * len(text)]
 
 
 def headline(result: Sizing) -> str:
@@ -160,8 +176,9 @@ def details(result: Sizing) -> str:
             f"{servers:,} rounded up (the NVIDIA sizing course's formula)")
     if int(best["servers_packed"]) != servers:
         text += f"; whole copies of the model fill {count(int(best['servers_packed']), 'server')}"
-    latencies = [f"{name} {best[f'{col}_{stat}']:{fmt}} ms" for name, col, fmt in
-                 (("TTFT", "ttft_ms", ",.0f"), ("end-to-end", "e2e_ms", ",.0f"), ("inter-token", "itl_ms", ",.1f"))
+    modeled = document.is_modeled(best)  # an estimate to two significant figures, a measurement to 1 ms
+    latencies = [f"{name} {latency(float(best[f'{col}_{stat}']), modeled)} ms" for name, col in
+                 (("TTFT", "ttft_ms"), ("end-to-end", "e2e_ms"), ("inter-token", "itl_ms"))
                  if math.isfinite(float(best[f"{col}_{stat}"]))]
     if latencies:
         text += f"; {', '.join(latencies)} ({stat})"

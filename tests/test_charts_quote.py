@@ -51,10 +51,10 @@ def test_modeled_vs_measured_chart():
 
 def test_quote_lists_every_assumption(nim_table):
     result = _course(nim_table)
-    text = quote_text(result, "nim.csv", link="http://example/?ttft=300")
+    text = quote_text(result, "nim.csv", link="https://sizer.example.com/?ttft=300")
     for needle in (headline(result), details(result), "30 M calls per year", "peak factor 7", "TTFT ≤ 300 ms (avg)",
                    "2000 input tokens, 200 output tokens", "measured concurrencies only", "Data: nim.csv",
-                   "Scenario link: http://example/?ttft=300", "4.81"):
+                   "Scenario link: https://sizer.example.com/?ttft=300", "4.81"):
         assert needle in text, needle
     # Issue 7: plain words for a business reader; the catalog's names, the data's own spelling in the details.
     # Issue 10: the range; its low end is the next measured concurrency (25), where nim.csv's throughput would need 3.
