@@ -104,6 +104,32 @@ def course_question(nim: pd.DataFrame, params: Params) -> None:
               f"{row['servers_exact']:.2f} servers (model {best['servers_exact'] / row['servers_exact'] - 1:+.1%})")
 
 
+def default_answers(params: Params) -> None:
+    """The answers the default (modeled) data gives for the course's traffic, solved at the limit over every catalog
+    GPU, TP and precision, with the range the req/s error band gives (wider for what was never measured)."""
+    from core import catalog
+    from core.perfmodel import error_band, extrapolated, regime
+
+    traffic = derive(TrafficInputs(calls_per_year=30e6, minutes_per_call=10, rag_calls_per_minute=1,
+                                   llm_requests_per_rag_call=3, peak_factor=7))
+    print(f"\nAnswers from the modeled data alone ({traffic.peak_req_per_s:.2f} peak req/s, 2000/200):")
+    for model, ttft, gpus in (("Llama 3 8B", 300, None), ("Llama 3 8B", 300, ("H100 SXM",)),
+                              ("Llama 3.1 70B", 500, None)):
+        cfgs = [Config(catalog.model(model), g, tp, precision, 2000, 200)
+                for g in catalog.gpus().values() if gpus is None or g.name in gpus
+                for tp in (1, 2, 4, 8) for precision in ("fp16", "fp8", "fp4")]
+        solved = [p for p in operating_points(cfgs, Limits(ttft_ms=ttft), params) if not p.empty]
+        best = size_points(pd.concat(solved, ignore_index=True), traffic.peak_req_per_s).iloc[0]
+        cfg = Config.from_names(best["model"], best["gpu"], best["tp"], best["precision"], 2000, 200)
+        band = error_band("req_per_s", regime(best["concurrency"], best["capacity_seqs"]),
+                          extrapolated=extrapolated(cfg))
+        where = "every GPU" if gpus is None else ", ".join(gpus)
+        print(f"  {model}, TTFT ≤ {ttft} ms, {where}: {best['gpu']} TP{best['tp']} {best['precision'].upper()} at "
+              f"concurrency {best['concurrency']:.1f}, {best['prompts_per_s_per_server']:.1f} prompts/s per server: "
+              f"{best['servers_exact']:.2f} servers ({best['servers']}), {best['servers_exact'] / band.high:.2f}–"
+              f"{best['servers_exact'] / band.low:.2f}{' (extrapolated band)' if extrapolated(cfg) else ''}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "data")
@@ -136,6 +162,7 @@ def main() -> None:
             print(f"  {kind:<13}{metric:<10}{text}")
     real_exports(args.data, params)
     course_question(nim, params)
+    default_answers(params)
 
 
 if __name__ == "__main__":

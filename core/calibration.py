@@ -25,15 +25,17 @@ from core.perfmodel import (
 )
 
 FITTED = ("eta_compute_fp16", "eta_compute_fp8", "eta_attention", "eta_link", "eta_memory", "eta_kv", "attention_serial_kb", "kv_fp8_speedup",
-          "layer_overhead_us", "layer_overhead_mb", "seq_overhead_us", "allreduce_base_us", "allreduce_latency_scale", "ttft_overhead_ms", "prefill_sync",
-          "prefill_queue_tokens", "prefill_queue_fade", "prefill_absorb", "prefill_queue_isl_power", "kv_memory_fraction")
+          "layer_overhead_us", "layer_overhead_mb", "seq_overhead_us", "allreduce_base_us", "allreduce_latency_scale", "ttft_overhead_ms", "ttft_layer_overhead_us",
+          "residual_steps", "prefill_sync", "arrival_jitter_ms", "prefill_queue_tokens", "prefill_queue_fade",
+          "prefill_queue_isl_power", "kv_memory_fraction")
 SPREADS = ("ttft_wait_cv", "queue_wait_cv", "itl_interference_cv")
 BOUNDS = {"eta_compute_fp16": (0.2, 1.0), "eta_compute_fp8": (0.15, 1.0), "eta_link": (0.05, 1.0), "eta_attention": (0.2, 0.75), "eta_memory": (0.3, 1.1),
           "eta_kv": (0.05, 1.0), "attention_serial_kb": (0.0, 500.0), "kv_fp8_speedup": (0.5, 2.0),
           "layer_overhead_us": (0.0, 400.0), "layer_overhead_mb": (0.0, 500.0), "allreduce_base_us": (0.0, 100.0),
           "seq_overhead_us": (0.0, 500.0), "allreduce_latency_scale": (0.0, 20.0),
-          "ttft_overhead_ms": (0.0, 300.0), "prefill_sync": (0.0, 1.0), "prefill_queue_tokens": (1000.0, 1e6),
-          "prefill_queue_fade": (0.0, 1.0), "prefill_absorb": (0.0, 5.0), "prefill_queue_isl_power": (0.0, 3.0), "kv_memory_fraction": (0.4, 0.98),
+          "ttft_overhead_ms": (0.0, 300.0), "ttft_layer_overhead_us": (0.0, 2000.0), "residual_steps": (0.0, 3.0),
+          "prefill_sync": (0.0, 1.0), "arrival_jitter_ms": (0.0, 500.0), "prefill_queue_tokens": (1000.0, 1e6),
+          "prefill_queue_fade": (0.0, 1.0), "prefill_queue_isl_power": (0.0, 3.0), "kv_memory_fraction": (0.4, 0.98),
           "ttft_wait_cv": (0.01, 3.0), "queue_wait_cv": (0.01, 3.0), "itl_interference_cv": (0.01, 3.0)}
 METRICS = ("req_per_s", "itl_ms_avg", "e2e_ms_avg", "ttft_ms_avg")
 TAILS = ("ttft_ms_p95", "itl_ms_p95", "e2e_ms_p95")

@@ -96,9 +96,16 @@ class Params:
     allreduce_latency_scale: float = 1.0  # × the catalog's 8-GPU all-reduce latency, pro rata (t - 1) / 7
     layer_overhead_mb: float = 10.0       # per layer per pass: small kernels' traffic (norms, activations, launch
                                           # tails) at the streaming bandwidth: the part of the overhead a faster GPU cuts
-    ttft_overhead_ms: float = 10.0        # per request: HTTP, tokenisation, first-token delivery
+    ttft_overhead_ms: float = 2.0         # per request: HTTP, tokenisation, first-token delivery
+    ttft_layer_overhead_us: float = 150.0  # ... plus per layer: the first token's dispatch through every layer, a
+                                          # latency, not GPU time (AIConfigurator adds ~0.8 ms per layer to vLLM's
+                                          # prefill, perf-model-facts §3.1; a GPU-blocking version fits to zero)
+    residual_steps: float = 1.5           # decode steps of the batch a new request waits beyond its prefill: the rest
+                                          # of the step in progress (half of one at random arrival, a whole one when
+                                          # requests return right after the step that finished them) and its own step
     prefill_sync: float = 0.8             # closed-loop arrivals bunch: share of the batch a new request waits behind
-    prefill_absorb: float = 0.3           # ... unless prompts cost less than this share of a decode step
+    arrival_jitter_ms: float = 3.0        # ... but only those arriving within one prefill of each other: a bunch
+                                          # whose arrivals are spread by this much shares P ÷ (P + jitter) of it
     prefill_queue_tokens: float = 80000   # ... fading as the prompt tokens waiting ahead approach this many
     prefill_queue_fade: float = 0.7       # ... at this power (1: the wait ahead levels off; 0.5: grows as √batch)
     prefill_queue_isl_power: float = 1.0  # ... counting a prompt as (isl / 2000)^power prompts of 2000 tokens
@@ -303,30 +310,38 @@ def evaluate(ph: _Physics, p: Params, c: np.ndarray, percentiles: tuple[str, ...
     """The closed loop in steady state (ph and c broadcast against each other).
 
     B = min(C, N) requests are in flight, N the lower ceiling. Over one end-to-end latency the GPU runs the B
-    prefills of the requests that cycle through and osl - 1 decode steps at batch B (work conservation; Little's
-    law: X = B / E2E), so throughput saturates as the per-sequence costs take over. A new request waits for the step
-    in progress, and for the prefills that closed-loop arrivals bunch ahead of it, with the decode steps the engine
-    interleaves between them (max_num_tokens per step); the bunch fades as its prompt tokens approach
-    prefill_queue_tokens, and the wait never exceeds the other requests' prefills of one cycle. The C - B
-    requests past the ceiling wait for a slot: Little's law on the waiting line gives (C - B) / X. percentiles: which
-    of p50/p90/p95/p99 to compute (all by default; the solver asks only for those its limits use). whole_sequences:
-    the KV cache holds a whole number of sequences; the calibration relaxes it so the memory fraction has a slope."""
+    prefills of the requests that cycle through, osl - 1 decode steps at batch B and the steps the request sat out
+    before its first token (work conservation; Little's law: X = B / E2E), so throughput saturates as the
+    per-sequence costs take over. A new request waits for the prefills of the bunch it arrived with (closed-loop
+    arrivals bunch; only those within one prefill of each other queue together, and the bunch fades as its prompt
+    tokens approach prefill_queue_tokens; never more than the other requests' prefills of one cycle), and sits out
+    decode steps meanwhile: the rest of the step in progress, its own, and those the engine interleaves between the
+    bunch's prefills (max_num_tokens per step). The C - B requests past the ceiling wait for a slot: Little's law
+    on the waiting line gives (C - B) / X. percentiles: which of p50/p90/p95/p99 to compute (all by default; the
+    solver asks only for those its limits use). whole_sequences: the KV cache holds a whole number of sequences; the
+    calibration relaxes it so the memory fraction has a slope."""
     c = np.asarray(c, dtype="float64")
     n = np.clip(_kv_pool_bytes(ph, p) / (ph.kv_tok * (ph.isl + ph.osl)), 1.0, p.max_batch_seqs)
     n = np.floor(n) if whole_sequences else n
     batch = np.minimum(c, n)
     t_prefill, t_marginal = _prefill_s(ph, p)
-    t_step = _decode_step_s(ph, p, batch)
     steps = np.maximum(ph.osl - 1, 1)
-    overhead = p.ttft_overhead_ms / 1e3
+    overhead = p.ttft_overhead_ms / 1e3 + ph.layers * p.ttft_layer_overhead_us / 1e6
 
-    ahead = _prefills_ahead(ph, p, batch, t_marginal / t_step)
-    residual = (1 - 1 / batch) * t_step / 2
-    interleaved = ahead * t_step * np.minimum(ph.isl / p.max_num_tokens, 1) + residual
-    # Work conservation sets the cycle, so throughput; the wait splits it between first token and the rest.
-    e2e_in = overhead + t_prefill + (batch - 1) * t_marginal + (ph.osl - 1) * t_step
-    wait = np.minimum(ahead * t_marginal + interleaved, (batch - 1) * t_marginal)
-    wait = np.where(ph.osl > 1, wait, (batch - 1) * t_marginal)  # one output token: the first is the last
+    # The wait for a first token: behind the prefills of the bunch a request arrives with, and through the decode
+    # steps it sits out meanwhile (the rest of the step in progress, its own, those the engine interleaves between
+    # the bunch's prefills at max_num_tokens per step). With one output token there is no decode step at all.
+    ahead = _prefills_ahead(ph, p, batch, t_marginal)
+    behind = np.where(ph.osl > 1, ahead, batch - 1) * t_marginal
+    sat_out = (ahead * np.minimum(ph.isl / p.max_num_tokens, 1) + (1 - 1 / batch) * p.residual_steps)
+    sat_out = np.where(ph.osl > 1, sat_out, 0.0)
+    # A waiting request does not decode: over a cycle the engine runs osl - 1 + sat_out steps, and the batch of a
+    # step is the in-flight requests' share of them (Little's law on the decode batch).
+    decoding = batch * steps / (steps + sat_out)
+    t_step = _decode_step_s(ph, p, decoding)
+    wait = behind + sat_out * t_step
+    # Work conservation sets the cycle, so throughput: every request's prefill once and every step of the cycle.
+    e2e_in = overhead + t_prefill + (batch - 1) * t_marginal + np.where(ph.osl > 1, steps + sat_out, 0.0) * t_step
     ttft_in = overhead + t_prefill + wait
     rate = batch / e2e_in
     queue = (c - batch) / rate
@@ -354,13 +369,15 @@ def evaluate(ph: _Physics, p: Params, c: np.ndarray, percentiles: tuple[str, ...
     return out
 
 
-def _prefills_ahead(ph: _Physics, p: Params, batch: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+def _prefills_ahead(ph: _Physics, p: Params, batch: np.ndarray, t_marginal: np.ndarray) -> np.ndarray:
     """How many prefills a new request waits behind. Closed-loop arrivals come in bunches (requests that started
-    together finish together): a share prefill_sync of the others, none at batch 1. Prompts that cost little next to
-    a decode step (ratio = prefill ÷ step) are folded into steps rather than queued. The bunch fades as its prompt
-    tokens grow (long prompts spread the arrivals); never more than the other requests in flight, and never
-    falling as the batch grows."""
-    bunch = p.prefill_sync * (batch - 1) * (1 - 1 / batch) * ratio / (ratio + p.prefill_absorb)
+    together finish together): a share prefill_sync of the others, none at batch 1. Only arrivals that fall within one
+    prefill of each other queue together: client and HTTP timing spread a bunch by arrival_jitter_ms, so short
+    prompts on fast GPUs (a 200-token prompt of an 8B model on an H100 takes ~2 ms) mostly meet an empty queue, long
+    ones (25 ms and more) almost always a full one. The bunch fades as its prompt tokens grow (long prompts spread the
+    arrivals); never more than the other requests in flight, and never falling as the batch grows."""
+    joined = t_marginal / (t_marginal + p.arrival_jitter_ms / 1e3)
+    bunch = p.prefill_sync * (batch - 1) * (1 - 1 / batch) * joined
     tokens = PROMPT_REF_TOKENS * (ph.isl / PROMPT_REF_TOKENS) ** p.prefill_queue_isl_power
     return np.minimum(bunch / (1 + bunch * tokens / p.prefill_queue_tokens) ** p.prefill_queue_fade, batch - 1)
 

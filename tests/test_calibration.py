@@ -35,11 +35,11 @@ def test_committed_calibration_meets_the_goals(nim_table):
     # Issue 13: median |error| ≤ 8 % for req/s, ITL and E2E, ≤ 12 % for TTFT; 90th percentile ≤ 20 %.
     for metric in ("req_per_s", "itl_ms_avg", "e2e_ms_avg"):
         assert e[metric]["median_pct"] <= 8 and e[metric]["p90_pct"] <= 20, metric
-    assert e["ttft_ms_avg"]["median_pct"] <= 12
-    # TTFT's 90th percentile ≤ 30 % on the runs that reached a steady state (Little's law within 15 %); the 24 that
-    # did not (queues still filling past the KV-cache knee) are reported with everything else, not fitted.
+    # TTFT: median ≤ 12 %, 90th percentile ≤ 30 % over all 715 points, the 24 runs that fail Little's law by more
+    # than 15 % (queues still filling past the KV-cache knee: reported, not fitted) included.
+    assert e["ttft_ms_avg"]["median_pct"] <= 12 and e["ttft_ms_avg"]["p90_pct"] <= 30
     steady = errors(both[both["steady"]])
-    assert steady["ttft_ms_avg"]["p90_pct"] <= 30 and e["ttft_ms_avg"]["p90_pct"] <= 35
+    assert steady["ttft_ms_avg"]["p90_pct"] < e["ttft_ms_avg"]["p90_pct"]
 
 
 def test_calibration_reproduces_the_committed_parameters(fresh_report):
@@ -47,7 +47,8 @@ def test_calibration_reproduces_the_committed_parameters(fresh_report):
     committed = json.loads(CALIBRATION_FILE.read_text())
     for metric, e in committed["errors"].items():
         assert fresh_report["errors"][metric]["median_pct"] == pytest.approx(e["median_pct"], abs=0.5), metric
-    for name in ("eta_compute_fp16", "eta_compute_fp8", "eta_memory", "kv_memory_fraction", "ttft_overhead_ms"):
+    for name in ("eta_compute_fp16", "eta_compute_fp8", "eta_memory", "kv_memory_fraction", "ttft_layer_overhead_us",
+                 "residual_steps", "arrival_jitter_ms"):
         assert fresh_report["params"][name] == pytest.approx(committed["params"][name], rel=0.05), name
 
 
@@ -79,25 +80,45 @@ def test_error_bands_are_stored_by_regime(fresh_report):
             + bands["in_sample"]["req_per_s"]["above_knee"]["points"]) == 715
 
 
+def measured_servers_at_the_limit(nim_table, ttft_ms: float, peak_req_per_s: float) -> float:
+    """The course's measured curve (Llama 3 8B, H100 TP1 FP8, 2000/200) interpolated to the TTFT limit: TTFT and
+    req/s linear in concurrency between the two measured points around the limit (concurrency 10, TTFT 221 ms and
+    25, 489 ms), then 8 one-GPU instances per server."""
+    curve = nim_table[(nim_table["model_key"] == "Llama 3 8B") & (nim_table["gpu_key"] == "H100 SXM")
+                      & (nim_table["tp"] == 1) & (nim_table["precision"] == "fp8") & (nim_table["isl"] == 2000)
+                      & (nim_table["osl"] == 200)].sort_values("concurrency")
+    below = curve[curve["ttft_ms_avg"] <= ttft_ms].iloc[-1]
+    above = curve[curve["ttft_ms_avg"] > ttft_ms].iloc[0]
+    share = (ttft_ms - below["ttft_ms_avg"]) / (above["ttft_ms_avg"] - below["ttft_ms_avg"])
+    req_per_s = below["req_per_s"] + share * (above["req_per_s"] - below["req_per_s"])
+    return peak_req_per_s / (8 * req_per_s)
+
+
 def test_course_question_from_modeled_data(nim_table):
     # Llama 3 8B, 2000/200, TTFT avg ≤ 300 ms, the course's 199.77 peak req/s, H100 SXM, from the model alone,
-    # solved at the limit. Measured at the same limit (interpolated between measured concurrencies, nim.csv) the
-    # answer is 3.98 servers; on the measured grid (concurrency 10, TTFT 221 ms) it is the course's 4.81.
+    # solved at the limit. The fair measured reference is the measured curve interpolated to the same limit,
+    # computed here from nim.csv: (300 − 220.84) ÷ (489.49 − 220.84) = 0.295 of the way from concurrency 10 to 25,
+    # 5.195 + 0.295 × (8.843 − 5.195) = 6.270 req/s per GPU, 199.77 ÷ (8 × 6.270) = 3.98 servers. The course's 4.81
+    # is the grid point at concurrency 10 (TTFT 221 ms), not the limit.
     traffic = derive(COURSE)
     assert traffic.peak_req_per_s == pytest.approx(199.77, abs=0.01)
+    reference = measured_servers_at_the_limit(nim_table, 300, traffic.peak_req_per_s)
+    assert reference == pytest.approx(3.98, abs=0.01)
     limits = Limits(ttft_ms=300)
+    measured = size(nim_table, Query("llama3-8b", 2000, 200, limits, gpus=("h100",), interpolate=True), traffic).best
+    assert measured["point"] == "interpolated" and measured["servers_exact"] == pytest.approx(reference, rel=1e-6)
     cfgs = [Config.from_names("Llama 3 8B", "H100 SXM", tp, precision, 2000, 200)
             for tp in (1, 2, 4, 8) for precision in ("fp16", "fp8")]
     points = pd.concat([p for p in operating_points(cfgs, limits) if not p.empty], ignore_index=True)
     best = size_points(points, traffic.peak_req_per_s).iloc[0]
     assert best["provenance"] == "modeled" and best["point"] == "modeled"
-    measured = size(nim_table, Query("llama3-8b", 2000, 200, limits, gpus=("h100",), interpolate=True), traffic).best
-    assert measured["point"] == "interpolated" and measured["servers_exact"] == pytest.approx(3.98, abs=0.01)
     assert (best["tp"], best["precision"]) == (measured["tp"], measured["precision"]) == (1, "fp8")
-    # Issue 13 asked for 5 % of the grid's 4.81; the solved answer is comparable to the measured one at the limit,
-    # and the model serves 7–11 % more requests/s than measured at concurrency 5–25 on this curve: 3.4 servers,
-    # 14 % below 3.98. This bound guards against it getting worse; the README and the bench print the figures.
-    assert abs(best["servers_exact"] / measured["servers_exact"] - 1) <= 0.20
+    # Issue 13 asks for 5 %. The model gives 3.47 servers, 12.8 % below: its TTFT crosses 300 ms where the
+    # measurement does (concurrency 14.5 against 14.4), but it serves 6–11 % more req/s than measured at concurrency
+    # 5–25 on this FP8 curve, whose decode costs 0.26–0.28 ms per added sequence at batch 5–10 against 0.18–0.19 ms at
+    # batch 25–250 (FP16, same GPU: 0.20–0.22 throughout). No term of the catalog's physics carries that; the
+    # README says so. This bound guards against the answer getting worse.
+    assert abs(best["servers_exact"] / reference - 1) <= 0.15
 
 
 def test_default_table_rebuilds_byte_for_byte(tmp_path):

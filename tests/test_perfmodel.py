@@ -20,6 +20,7 @@ from core.perfmodel import (
     _allreduce_s,
     _gamma_quantile,
     _Physics,
+    _prefills_ahead,
     _weights_read,
     capacity,
     check,
@@ -33,7 +34,9 @@ from core.perfmodel import (
 GRID = [1, 2, 5, 10, 25, 50, 100, 150, 200, 250]
 # Round numbers that make the hand arithmetic below short (the calibrated values are in data/calibration.json).
 SIMPLE = Params(eta_compute_fp16=0.5, eta_attention=0.5, eta_memory=1.0, eta_kv=0.5, attention_serial_kb=0.0,
-                layer_overhead_us=50.0, layer_overhead_mb=0.0, seq_overhead_us=20.0, ttft_overhead_ms=10.0)
+                layer_overhead_us=50.0, layer_overhead_mb=0.0, seq_overhead_us=20.0, ttft_overhead_ms=10.0,
+                ttft_layer_overhead_us=100.0, residual_steps=1.5, prefill_sync=1.0, arrival_jitter_ms=3.0,
+                prefill_queue_tokens=80000, prefill_queue_fade=0.7, prefill_queue_isl_power=1.0)
 
 
 def test_catalog_entries_are_complete_and_sourced():
@@ -137,18 +140,54 @@ def test_concurrency_one_by_hand():
     # × 32 heads × 128 × tokens². Prefill = 2000 × 15.009e9 / (989e12 × 0.5) + 2 × 32 × 32 × 128 × 2000² /
     # (989e12 × 0.5) + 32 × 50 µs = 60.70 + 2.12 + 1.60 ms (compute beats the 4.94 ms weight read).
     # Decode step = weights 15.009e9 B / 3.04e12 B/s + KV 2,100 × 131,072 B / (3.04e12 × 0.5) + 32 × 50 µs + 20 µs.
+    # The first token's latency beyond the GPU: 10 ms per request + 100 µs for each of the 32 layers = 13.2 ms.
     cfg = Config.from_names("Llama 3 8B", "H100 SXM", 1, "fp16", 2000, 200)
     row = sweep(cfg, [1], SIMPLE).iloc[0]
     gemm_per_token = 2 * (8.03e9 - 2 * 128256 * 4096 + 128256 * 4096)
     prefill = (2000 * gemm_per_token + 2 * 32 * 32 * 128 * 2000**2) / (989e12 * 0.5) + 32 * 50e-6
     step = gemm_per_token / 3.04e12 + 2100 * 131072 / (3.04e12 * 0.5) + 32 * 50e-6 + 20e-6
-    assert math.isclose(row["ttft_ms_avg"], (0.010 + prefill) * 1e3, rel_tol=1e-9)
-    assert math.isclose(row["e2e_ms_avg"], (0.010 + prefill + 199 * step) * 1e3, rel_tol=1e-9)
+    assert math.isclose(row["ttft_ms_avg"], (0.0132 + prefill) * 1e3, rel_tol=1e-9)
+    assert math.isclose(row["e2e_ms_avg"], (0.0132 + prefill + 199 * step) * 1e3, rel_tol=1e-9)
     assert math.isclose(row["itl_ms_avg"], step * 1e3, rel_tol=1e-9)
     assert math.isclose(row["req_per_s"], 1000 / row["e2e_ms_avg"], rel_tol=1e-9)
     # Nothing waits at concurrency 1, so every percentile is the service time.
     for metric in ("ttft", "itl", "e2e"):
         assert {row[f"{metric}_ms_{s}"] for s in ("p50", "p90", "p95", "p99")} == {row[f"{metric}_ms_avg"]}
+
+
+def test_first_token_wait_by_hand():
+    # 8B FP16 on H100 TP1, 200/200, two requests in flight (SIMPLE parameters). Prefill of a 200-token prompt shared
+    # with a step: (200 × 15.009e9 + 2 × 32 × 32 × 128 × 200²) / (989e12 × 0.5) = 6.124 ms. The other request
+    # arrived with this one only if within one prefill of it: 6.124 / (6.124 + 3) of it, × (1 − 1/2) (alone half of
+    # the time), faded by its 200 tokens against 80,000 (power 0.7). The request sits out 1.5 decode steps
+    # (the step in progress, its own) × (1 − 1/2), plus 200 ÷ 8,192 of a step per prefill ahead. A waiting request
+    # does not decode: the cycle runs 199 + sat-out steps, whose batch is 2 × 199 ÷ (199 + sat-out); each step
+    # reads 4.937 ms of weights, that batch's KV (300 tokens × 131,072 B at 3.04e12 × 0.5 B/s) and 32 × 50 µs +
+    # 20 µs per sequence of overheads.
+    cfg = Config.from_names("Llama 3 8B", "H100 SXM", 1, "fp16", 200, 200)
+    one, two = (sweep(cfg, [c], SIMPLE).iloc[0] for c in (1, 2))
+    gemm_per_token = 2 * (8.03e9 - 2 * 128256 * 4096 + 128256 * 4096)
+    shared = (200 * gemm_per_token + 2 * 32 * 32 * 128 * 200**2) / (989e12 * 0.5)
+    bunch = 1 * (1 - 1 / 2) * shared / (shared + 0.003)
+    ahead = bunch / (1 + bunch * 200 / 80000) ** 0.7
+    sat_out = ahead * 200 / 8192 + (1 - 1 / 2) * 1.5
+    batch = 2 * 199 / (199 + sat_out)
+    step = gemm_per_token / 3.04e12 + batch * 300 * 131072 / (3.04e12 * 0.5) + 32 * 50e-6 + batch * 20e-6
+    assert math.isclose(two["ttft_ms_avg"], one["ttft_ms_avg"] + (ahead * shared + sat_out * step) * 1e3,
+                        rel_tol=1e-9)
+    e2e = one["ttft_ms_avg"] / 1e3 + shared + (199 + sat_out) * step
+    assert math.isclose(two["e2e_ms_avg"], e2e * 1e3, rel_tol=1e-9)
+    assert math.isclose(two["req_per_s"], 2 / e2e, rel_tol=1e-9)
+    # The other request's prefill falls into this one's decode when it was not ahead: ITL carries the rest of it.
+    assert math.isclose(two["itl_ms_avg"], (step + (1 - ahead) * shared / 199) * 1e3, rel_tol=1e-9)
+    # Arrivals spread by 3 ms: a 6.1 ms prefill keeps 6.1 ÷ 9.1 = 67 % of its bunch, a 200 ms one 98.5 %.
+    at_50 = _prefills_ahead(_Physics.of([cfg]), SIMPLE, np.array([50.0]), np.array([shared]))[0]
+    bunch = 49 * (1 - 1 / 50) * shared / (shared + 0.003)
+    assert at_50 == pytest.approx(bunch / (1 + bunch * 200 / 80000) ** 0.7, rel=1e-12)
+    long = _Physics.of([Config.from_names("Llama 3 8B", "H100 SXM", 1, "fp16", 7000, 1000)])
+    bunch = 49 * (1 - 1 / 50) * 0.2 / 0.203
+    assert _prefills_ahead(long, SIMPLE, np.array([50.0]), np.array([0.2]))[0] == pytest.approx(
+        bunch / (1 + bunch * 7000 / 80000) ** 0.7, rel=1e-12)
 
 
 def test_queue_past_the_knee_by_hand():
