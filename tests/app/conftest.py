@@ -74,8 +74,8 @@ def start(page: str | None = None) -> AppTest:
 
 
 def plain(markdown: str) -> str:
-    """Markdown source as the reader sees it: backslash escapes (ui.text.md) removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Markdown source as the reader sees it: backslash escapes and word joiners (ui.text.md) removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def texts(at: AppTest) -> str:
