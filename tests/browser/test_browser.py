@@ -117,6 +117,7 @@ def test_narrow_screen_reaches_every_page(browser, server, fresh):
 def _choose(pg, name: str, data: bytes) -> None:
     pg.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}])
+    expect(pg.get_by_test_id("stFileChip").filter(has_text=name)).to_be_visible()
     wait_for_app(pg)
 
 
