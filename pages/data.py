@@ -89,8 +89,8 @@ st.subheader("Add benchmark files")
 used_bytes, used_rows = data.budget_used()
 st.caption(f"Accepted: {FORMATS}. GenAI-Perf, AIPerf and vLLM files do not record the GPU, TP and precision: give "
            "them below (and the model or concurrency when the file lacks them). Each session may hold "
-           f"{data.MAX_UPLOAD_BYTES / 2**20:.0f} MB of files and {data.MAX_UPLOAD_ROWS:,} rows; yours holds "
-           f"{used_bytes / 2**20:,.1f} MB and {used_rows:,} rows.")
+           f"{data.size_text(data.MAX_UPLOAD_BYTES)} of files and {plural(data.MAX_UPLOAD_ROWS, 'row')}; yours "
+           f"holds {data.size_text(used_bytes)} and {plural(used_rows, 'row')}.")
 with st.container(border=True):
     st.file_uploader("Benchmark files", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
                      key=_uploader_key())

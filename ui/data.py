@@ -142,8 +142,8 @@ def add_upload(name: str, data: bytes, labels: RunLabels) -> Upload:
     size_after = sum(u.size_bytes for u in kept) + len(data)
     if size_after > MAX_UPLOAD_BYTES:
         raise UploadBudgetError(
-            f"{name} ({_mb(len(data))}) would bring this session's uploads to {_mb(size_after)}, above the "
-            f"{_mb(MAX_UPLOAD_BYTES)} a session may hold. Remove some uploads first.")
+            f"{name} ({size_text(len(data))}) would bring this session's uploads to {size_text(size_after)}, above the "
+            f"{size_text(MAX_UPLOAD_BYTES)} a session may hold. Remove some uploads first.")
     result = read_benchmark(data, name, labels)
     rows_after = sum(u.rows for u in kept) + len(result.table)
     if rows_after > MAX_UPLOAD_ROWS:
@@ -193,5 +193,8 @@ def choices(data: Data) -> dict[str, dict[str, list]]:
     return _choices(data.key, data.table)
 
 
-def _mb(size_bytes: float) -> str:
+def size_text(size_bytes: float) -> str:
+    """'820 KB', '19.4 MB': a file size as people read it."""
+    if size_bytes < 2**20:
+        return f"{size_bytes / 2**10:,.0f} KB"
     return f"{size_bytes / 2**20:,.1f} MB"

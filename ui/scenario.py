@@ -173,18 +173,16 @@ def _limits(s) -> Limits:
 
 def current() -> Scenario:
     """Read the inputs; every problem becomes a sentence for the page, never an exception. Invalid traffic or limits
-    fall back to the session's last valid ones, so the page stays drawn while the user corrects an input."""
+    fall back to the session's last valid ones (or the course's, when a link opened the session with invalid ones),
+    so the page stays drawn while the user corrects an input, and says which figures it shows."""
     s = st.session_state
     out = Scenario(rank_by=s.get("rank") or COURSE["rank"], utilisation=s.get("utilisation", COURSE["utilisation"]) / 100)
     try:
         out.traffic = s[LAST_TRAFFIC] = _traffic(s)
     except SizerError as exc:
-        out.traffic = s.get(LAST_TRAFFIC)
-        if out.traffic is None:
-            out.problems.append(f"Traffic: {_plain(str(exc))}")
-        else:
-            out.stale.append(f"Traffic: {_plain(str(exc))}. The figures below are for the last valid traffic, "
-                             f"{out.traffic.peak_req_per_s:,.1f} req/s at peak.")
+        out.traffic, which = (s[LAST_TRAFFIC], "the last valid") if LAST_TRAFFIC in s else (_traffic(COURSE), "the course's")
+        out.stale.append(f"Traffic: {_plain(str(exc))}. Until it is fixed, the figures below are for {which} traffic, "
+                         f"{out.traffic.peak_req_per_s:,.1f} req/s at peak.")
     model, lengths = s.get("model"), s.get("lengths")
     if not model or not lengths:
         out.problems.append("Choose a model and input/output lengths (no data is loaded for any model yet)")
@@ -192,11 +190,8 @@ def current() -> Scenario:
     try:
         limits = s[LAST_LIMITS] = _limits(s)
     except SizerError as exc:
-        limits = s.get(LAST_LIMITS)
-        if limits is None:
-            out.problems.append(f"Latency: {_plain(str(exc))}")
-            return out
-        out.stale.append(f"Latency: {_plain(str(exc))}. The figures below are for the last valid limit, "
+        limits, which = (s[LAST_LIMITS], "the last valid") if LAST_LIMITS in s else (_limits(COURSE), "the course's")
+        out.stale.append(f"Latency: {_plain(str(exc))}. Until it is fixed, the figures below are for {which} limit, "
                          f"{limits.describe()}.")
     isl, osl = (int(x) for x in lengths.split("/"))
     out.query = Query(model, isl, osl, limits, tuple(s.get("gpus") or ()), tuple(s.get("tps") or ()),

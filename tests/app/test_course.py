@@ -51,9 +51,19 @@ def test_an_invalid_input_keeps_the_page_drawn(default_data):
     beside = [plain(w.value) for w in at.sidebar.warning]
     assert any("Calls per year must be a positive number" in w for w in beside), beside
     page = [plain(w.value) for w in at.main.warning]
-    assert any("last valid traffic, 199.8 req/s at peak" in w for w in page), page
+    assert any("for the last valid traffic, 199.8 req/s at peak" in w for w in page), page
     at.number_input(key="calls").set_value(60_000_000.0).run()
     assert float(metric(at, "Servers (exact)")) > float(before) and not at.warning
+
+
+def test_a_link_with_an_invalid_input_still_draws_the_page(default_data):
+    """Without a last valid scenario (a link opened with calls=0), the figures are the course's, and say so."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["calls"] = "0"
+    at.run()
+    no_errors(at)
+    assert metric(at, "Servers (exact)")
+    assert any("for the course's traffic, 199.8 req/s at peak" in plain(w.value) for w in at.main.warning)
 
 
 def test_rows_dropped_from_the_answers_file_are_shown_beside_it(default_data):

@@ -98,7 +98,7 @@ def test_uploads_past_the_budget_are_refused_with_a_message(monkeypatch):
     assert "b.csv" in refused and "12 rows" in refused and "above the 10 a session may hold" in refused
     upload(at, "c.csv", first * 3, upload_gpu="H100 SXM")  # over the byte budget (refused before it is read)
     refused = " ".join(plain(e.value) for e in at.error)
-    assert "c.csv" in refused and "MB a session may hold" in refused
+    assert "c.csv" in refused and "above the 2 KB a session may hold" in refused
     assert [u.name for u in at.session_state[data.UPLOADS]] == ["a.csv"]
     assert not at.exception
     # A file of the same name replaces the old one (its bytes do not count twice).
