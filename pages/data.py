@@ -36,9 +36,10 @@ def _add_files() -> None:
     """The button's callback: runs before the page is drawn, so the counts at the top already include the files."""
     s = st.session_state
     files = s.get(_uploader_key()) or []
+    if not files:  # (or they are still on their way: the uploader keeps them, nothing is cleared)
+        s[MESSAGES] = [("warning", "Choose one or more files first (wait until each shows its size).")]
+        return
     messages: list[tuple[str, str]] = []
-    if not files:
-        messages.append(("warning", "Choose one or more files first."))
     labels = RunLabels(model=(s.get("upload_model") or "").strip() or None,
                        gpu=(s.get("upload_gpu") or "").strip() or None, tp=int(s.get("upload_tp") or 1),
                        precision=s.get("upload_precision") or "fp16",

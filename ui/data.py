@@ -4,7 +4,8 @@ table built from both.
 Sessions share one process, so every cache that outlives a session is keyed on content: the sha256 of the folder's
 files or of an upload's bytes and labels, combined into the key of the prepared table. Never a file name (two
 visitors upload different files called nim.csv) and never an object id (a freed table's address is reused).
-A session's uploads live in its own state, parsed once; their bytes are not kept, and a budget bounds them.
+A session's uploads live in its own state, parsed once (their bytes are not kept) and bounded by a budget; so does
+the table prepared from them, which goes with the session. Only the folder's table is shared.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from core.table import PROJECT_DIR, LoadedData, benchmark_dir, combine
 
 LOG = logging.getLogger(__name__)
 UPLOADS = "uploads"  # session key: tuple of Upload
+PREPARED = "_prepared"  # session key: (content key, LoadedData, fingerprint) of the session's table with uploads
 USE_DEFAULT = "use_default"  # session key (not a widget's, so it survives pages that do not draw the toggle)
 MAX_UPLOAD_BYTES = 50 * 2**20  # per session, all files together (each file is also capped by server.maxUploadSize)
 MAX_UPLOAD_ROWS = 200_000  # per session, rows after import
-CACHE_TTL = "1h"  # prepared tables of sessions that have gone; the embedded folder's is rebuilt as soon as asked
+CACHE_TTL = "1h"  # entries no session has asked for in an hour go (the folder's table is rebuilt when next asked)
 
 
 class UploadBudgetError(SizerError):
@@ -81,12 +83,16 @@ def _folder(path: str) -> tuple[ImportResult, str]:
     return read_path(folder, base=folder), digest.hexdigest()
 
 
-@st.cache_resource(show_spinner="Preparing the table…", max_entries=32, ttl=CACHE_TTL)
-def _combined(key: str, _parts: tuple[ImportResult, ...]) -> tuple[LoadedData, str]:
-    """The prepared table for one combination of sources, shared by the sessions whose sources hash to `key`, and
-    its fingerprint: the hash of its canonical columns, so the combined table downloaded and loaded again (another
-    file, the same rows) has the same fingerprint as the data it came from."""
-    loaded = combine(list(_parts))
+@st.cache_resource(show_spinner="Preparing the table…", max_entries=4, ttl=CACHE_TTL)
+def _shared(key: str, _parts: tuple[ImportResult, ...]) -> tuple[LoadedData, str]:
+    """The prepared table of the folder alone, shared by every session without uploads (never mutated)."""
+    return _prepare(_parts)
+
+
+def _prepare(parts: tuple[ImportResult, ...]) -> tuple[LoadedData, str]:
+    """The prepared table and its fingerprint: the hash of its canonical columns, so the combined table downloaded
+    and loaded again (another file, the same rows) has the same fingerprint as the data it came from."""
+    loaded = combine(list(parts))
     rows = pd.util.hash_pandas_object(loaded.table[list(COLUMNS)], index=False).to_numpy()
     return loaded, hashlib.sha256(",".join(COLUMNS).encode() + rows.tobytes()).hexdigest()[:12]
 
@@ -131,7 +137,13 @@ def current() -> Data:
         parts.append(upload.result)
         digests.append("upload:" + upload.digest)
     key = hashlib.sha256("\n".join(digests).encode()).hexdigest()
-    loaded, fingerprint = _combined(key, tuple(parts))
+    if not added:
+        loaded, fingerprint = _shared(key, tuple(parts))
+    else:  # a table with uploads is this session's alone: it lives (and goes) with the session
+        kept = st.session_state.get(PREPARED)
+        if kept is None or kept[0] != key:
+            kept = st.session_state[PREPARED] = (key, *_prepare(tuple(parts)))
+        _, loaded, fingerprint = kept
     return Data(loaded, key, fingerprint, tuple(u.name for u in added), embedded)
 
 
@@ -158,6 +170,7 @@ def add_upload(name: str, data: bytes, labels: RunLabels) -> Upload:
 
 def remove_uploads() -> None:
     st.session_state[UPLOADS] = ()
+    st.session_state.pop(PREPARED, None)
 
 
 def budget_used() -> tuple[int, int]:
