@@ -101,7 +101,8 @@ with st.container(border=True):
     c3.selectbox("Precision", ["fp16", "bf16", "fp8", "fp4"], key="upload_precision")
     c4.text_input("Model (if not in the file)", key="upload_model")
     c5.number_input("Concurrency (if not in the file)", min_value=0, value=0, step=1, key="upload_concurrency")
-    st.button("Add to the data", icon=":material/upload:", key="upload_add", type="primary", on_click=_add_files)
+    st.button("Add to the data", icon=":material/upload:", key="upload_add", type="primary", on_click=_add_files,
+              disabled=not st.session_state.get(_uploader_key()))  # enabled once the chosen files have arrived
 icons = {"success": ":material/check_circle:", "warning": ":material/warning:", "error": ":material/error:"}
 for kind, message in st.session_state.pop(MESSAGES, []):
     getattr(st, kind)(md(message), icon=icons[kind])

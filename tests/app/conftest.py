@@ -56,7 +56,7 @@ def benchmark_csv(model: str, gpu: str = "H100 SXM", itl_ms: float = 10.0, nan_a
 
 def upload(at: AppTest, name: str, data: bytes, **labels) -> AppTest:
     """Add a file on the Data page as a user does: choose it, give the labels, press the button."""
-    at.file_uploader[0].set_value((name, data, "application/octet-stream"))
+    at.file_uploader[0].set_value((name, data, "application/octet-stream")).run()  # the file arrives: Add enabled
     for key, value in labels.items():
         widget = at.text_input(key=key) if key in ("upload_gpu", "upload_model") else (
             at.selectbox(key=key) if key == "upload_precision" else at.number_input(key=key))

@@ -72,6 +72,7 @@ def test_first_upload_on_a_fresh_server(browser):
         wait_for_app(pg)
         rows = pg.get_by_test_id("stMetric").filter(has_text="Rows").get_by_test_id("stMetricValue")
         before = int(rows.inner_text().replace(",", ""))
+        expect(pg.locator(".st-key-upload_add button")).to_be_disabled()  # until a chosen file has arrived
         fixture = FIXTURES / "vllm" / "vllm-bench-c16.json"
         _choose(pg, fixture.name, fixture.read_bytes())
         pg.locator(".st-key-upload_gpu input").fill("H100_80GB_HBM3")
@@ -80,7 +81,7 @@ def test_first_upload_on_a_fresh_server(browser):
         pg.locator(".st-key-upload_add button").click()
         wait_for_app(pg)
         expect(pg.get_by_text(f"Added {fixture.name}")).to_be_visible()
-        expect(pg.get_by_text("Choose one or more files first.")).to_have_count(0)
+        expect(pg.get_by_text("Choose one or more files first")).to_have_count(0)
         expect(rows).to_have_text(f"{before + 1:,}")  # the counts include the file at once
         screenshot(pg, "fresh-data-after-upload")
         pg.close()
