@@ -91,7 +91,7 @@ used_bytes, used_rows = data.budget_used()
 st.caption(f"Accepted: {FORMATS}. GenAI-Perf, AIPerf and vLLM files do not record the GPU, TP and precision: give "
            "them below (and the model or concurrency when the file lacks them). Each session may hold "
            f"{data.size_text(data.MAX_UPLOAD_BYTES)} of files and {plural(data.MAX_UPLOAD_ROWS, 'row')}; yours "
-           f"holds {data.size_text(used_bytes)} and {plural(used_rows, 'row')}.")
+           + (f"holds {data.size_text(used_bytes)} and {plural(used_rows, 'row')}." if used_bytes else "holds none yet."))
 with st.container(border=True):
     st.file_uploader("Benchmark files", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
                      key=_uploader_key())

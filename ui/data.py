@@ -210,4 +210,4 @@ def size_text(size_bytes: float) -> str:
     """'820 KB', '19.4 MB': a file size as people read it."""
     if size_bytes < 2**20:
         return f"{size_bytes / 2**10:,.0f} KB"
-    return f"{size_bytes / 2**20:,.1f} MB"
+    return f"{size_bytes / 2**20:,.1f}".removesuffix(".0") + " MB"

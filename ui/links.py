@@ -47,9 +47,18 @@ def check_url_values(formats: dict[str, Callable[[object], object]] | None = Non
         raws, value = pending.pop(key), st.session_state[key]
         shown = (formats or {}).get(key, str)
         if not _accepted(raws, value, shown):
-            used = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+            used = ", ".join(_text(v, shown) for v in value) if isinstance(value, (list, tuple)) else _text(value, shown)
             st.toast(f"The link's {md(key)}={md(', '.join(raws))} is not a valid {md(LABELS.get(key, key))}: "
-                     f"using {md(used if used not in ('', None) else 'none')} instead.", icon=":material/link_off:")
+                     f"using {md(used or 'none')} instead.", icon=":material/link_off:")
+
+
+def _text(value: object, shown: Callable[[object], object]) -> str:
+    """A widget value as the page shows it: 300 rather than 300.0, an option by its label."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return f"{value:g}"
+    return str(shown(value))
 
 
 def _accepted(raws: list[str], value: object, shown: Callable[[object], object]) -> bool:

@@ -39,6 +39,8 @@ def test_an_unusable_link_value_is_said(default_data, params, named):
     no_errors(at)
     toasts = [plain(t.value) for t in at.toast]
     assert any(named in t and "not a valid" in t for t in toasts), toasts
+    if named.startswith("ttft="):
+        assert any("using 300 instead" in t for t in toasts), toasts
     at.run()  # said once, not on every rerun
     assert not any(named in plain(t.value) for t in at.toast)
 
@@ -55,7 +57,7 @@ def test_link_values_of_a_page_are_checked_on_that_page(default_data):
     at = _opened({"view": "1×TP2 against 2×TP1"}, "pages/frontier.py")
     assert not at.toast and at.segmented_control(key="view").value == "tp"
     at = _opened({"view": "sideways"}, "pages/frontier.py")
-    assert any("view=sideways" in plain(t.value) for t in at.toast)
+    assert any("view=sideways" in plain(t.value) and "using Your scenario instead" in plain(t.value) for t in at.toast)
     at = _opened({"wi_isl": "0"}, "pages/what-if.py")
     assert any("wi_isl=0" in plain(t.value) for t in at.toast)
 
