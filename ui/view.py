@@ -44,9 +44,9 @@ def chart(spec: alt.TopLevelMixin) -> None:
 
 def safe_csv(frame: pd.DataFrame) -> str:
     """CSV text a spreadsheet opens safely (text cells that would start a formula neutralised), built on click."""
-    from core.exports import safe_csv as export
+    from core.exports import csv_text
 
-    return export(frame)
+    return csv_text(frame)
 
 
 def problems(sc: Scenario) -> bool:
