@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import SizerError
-from core.importers import DroppedRow, ImportResult, RunLabels, benchmark_files, read_benchmark, read_path
+from core.importers import DroppedRow, ImportResult, RunLabels, read_benchmark, read_path
 from core.schema import COLUMNS
 from core.table import PROJECT_DIR, LoadedData, benchmark_dir, combine
 
@@ -75,11 +75,12 @@ class Data:
 
 @st.cache_resource(show_spinner="Loading benchmark data…", max_entries=4, ttl=CACHE_TTL)
 def _folder(path: str) -> tuple[ImportResult, str]:
-    """The folder's rows and the sha256 of its files' names and bytes (shared by every session, never mutated)."""
+    """The folder's rows and the sha256 of every file's name and bytes in it (shared by every session, never
+    mutated)."""
     folder = Path(path)
     digest = hashlib.sha256()
-    for file in benchmark_files(folder):
-        digest.update(str(file.relative_to(folder)).encode() + b"\0" + hashlib.sha256(file.read_bytes()).digest())
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(file.read_bytes()).digest())
     return read_path(folder, base=folder), digest.hexdigest()
 
 
