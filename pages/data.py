@@ -55,9 +55,11 @@ def _add_files() -> None:
             messages.append(("error", f"Not added: {file.name} could not be read (an unexpected error; it is in "
                                       "the server's log). Expected " + FORMATS))
             continue
-        dropped = len(upload.result.dropped)
+        dropped, notices = len(upload.result.dropped), len(getattr(upload.result, "warnings", []))
         messages.append(("success", f"Added {file.name}: {plural(upload.rows, 'row')}"
-                         + (f"; {plural(dropped, 'row')} dropped (see the report below)" if dropped else "")))
+                         + (f"; {plural(dropped, 'row')} dropped" if dropped else "")
+                         + (f"; {plural(notices, 'notice')}" if notices else "")
+                         + (" (see the report below)" if dropped or notices else "")))
     _release(files)
     s[MESSAGES] = messages
     s["upload_round"] = s.get("upload_round", 0) + 1
@@ -117,6 +119,9 @@ if loaded.dropped:
                  hide_index=True)
 else:
     st.success("Every row of every file was read.", icon=":material/check_circle:")
+if loaded.warnings:
+    st.info(f"{plural(len(loaded.warnings), 'notice')} about the data (kept, but worth a look):\n"
+            + "\n".join(f"- {md(w)}" for w in loaded.warnings), icon=":material/info:")
 flagged = flagged_runs(loaded.table)
 if not flagged.empty:
     st.markdown(f"**{plural(len(flagged), 'run')} fail Little's law** (concurrency vs req/s × mean end-to-end "

@@ -72,6 +72,11 @@ class Data:
     def dropped(self) -> list[DroppedRow]:
         return self.loaded.dropped
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the importers want the user to know that is not a dropped row (LoadedData.warnings, issue 9)."""
+        return list(getattr(self.loaded, "warnings", []))
+
 
 @st.cache_resource(show_spinner="Loading benchmark data…", max_entries=4, ttl=CACHE_TTL)
 def _folder(path: str) -> tuple[ImportResult, str]:
