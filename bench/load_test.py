@@ -39,6 +39,7 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 
 TTFTS = (200.0, 300.0, 500.0, 1000.0)
 FAILURES = ROOT / "artifacts" / "load-test-failures"
+ENV = dict(e.split("=", 1) for e in __import__("os").environ.get("LOAD_TEST_SERVER_ENV", "").split() if "=" in e)
 GPUS = ("H100 SXM", "H200 SXM", "A100 SXM 80GB", "B200", "L40S")
 CONCURRENCY = (1, 2, 4, 8, 16, 32, 64, 128)
 
@@ -253,7 +254,7 @@ async def main(args) -> int:
     expected = Expected()
     for worker in range(args.uploads):
         expected.add(*upload_file(worker, args.upload_rows))
-    server = Server(env={"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.disconnect_ttl)})
+    server = Server(env={"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.disconnect_ttl), **ENV})
     report = Report()
     start = time.time()
     stop = asyncio.Event()

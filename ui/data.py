@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import weakref
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from core.table import PROJECT_DIR, LoadedData, benchmark_dir, combine
 
 LOG = logging.getLogger(__name__)
 UPLOADS = "uploads"  # session key: tuple of Upload
-PREPARED = "_prepared"  # session key: (content key, LoadedData, fingerprint) of the session's table with uploads
+PREPARED = "_prepared"  # session key: the _Prepared table of a session with uploads
 USE_DEFAULT = "use_default"  # session key (not a widget's, so it survives pages that do not draw the toggle)
 MAX_UPLOAD_BYTES = 50 * 2**20  # per session, all files together (each file is also capped by server.maxUploadSize)
 MAX_UPLOAD_ROWS = 200_000  # per session, rows after import
@@ -41,7 +43,7 @@ class Upload:
     """One file as this session added it: its rows and dropped rows, and the hash it is cached under."""
 
     name: str
-    digest: str  # sha256 of the bytes and the labels
+    digest: str  # sha256 of the bytes, the labels and the name (the name is in the rows' source column)
     size_bytes: int
     result: ImportResult
 
@@ -95,12 +97,42 @@ def _shared(key: str, _parts: tuple[ImportResult, ...]) -> tuple[LoadedData, str
     return _prepare(_parts)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A session's prepared table (with uploads), held in its state; weakly registered by content for others."""
+
+    key: str
+    loaded: LoadedData
+    fingerprint: str
+
+
+# Live objects by content hash, so that sessions uploading the same files (a workshop room, the course's nim.csv)
+# share one parsed upload and one prepared table. Not a cache: an entry goes when the last session holding it does.
+_READS: weakref.WeakValueDictionary[str, ImportResult] = weakref.WeakValueDictionary()
+_TABLES: weakref.WeakValueDictionary[str, _Prepared] = weakref.WeakValueDictionary()
+_LOCK = threading.Lock()
+
+
+def _while_used(registry: weakref.WeakValueDictionary, key: str, build):
+    """The object some session already holds for this content, else a new one (built outside the lock)."""
+    with _LOCK:
+        found = registry.get(key)
+    if found is not None:
+        return found
+    made = build()
+    with _LOCK:
+        return registry.setdefault(key, made)
+
+
+FINGERPRINTED = [c for c in COLUMNS if c != "source"]  # the rows, whatever the files were called
+
+
 def _prepare(parts: tuple[ImportResult, ...]) -> tuple[LoadedData, str]:
-    """The prepared table and its fingerprint: the hash of its canonical columns, so the combined table downloaded
-    and loaded again (another file, the same rows) has the same fingerprint as the data it came from."""
+    """The prepared table and its fingerprint: the hash of its rows in the canonical columns but the file names, so
+    the same files under other names, or the combined table downloaded and loaded again, have the same one."""
     loaded = combine(list(parts))
-    rows = pd.util.hash_pandas_object(loaded.table[list(COLUMNS)], index=False).to_numpy()
-    return loaded, hashlib.sha256(",".join(COLUMNS).encode() + rows.tobytes()).hexdigest()[:12]
+    rows = pd.util.hash_pandas_object(loaded.table[FINGERPRINTED], index=False).to_numpy()
+    return loaded, hashlib.sha256(",".join(FINGERPRINTED).encode() + rows.tobytes()).hexdigest()[:12]
 
 
 def folder_label(folder: Path | None = None) -> str:
@@ -145,12 +177,11 @@ def current() -> Data:
     key = hashlib.sha256("\n".join(digests).encode()).hexdigest()
     if not added:
         loaded, fingerprint = _shared(key, tuple(parts))
-    else:  # a table with uploads is this session's alone: it lives (and goes) with the session
-        kept = st.session_state.get(PREPARED)
-        if kept is None or kept[0] != key:
-            kept = st.session_state[PREPARED] = (key, *_prepare(tuple(parts)))
-        _, loaded, fingerprint = kept
-    return Data(loaded, key, fingerprint, tuple(u.name for u in added), embedded)
+        return Data(loaded, key, fingerprint, (), embedded)
+    held = st.session_state.get(PREPARED)
+    if held is None or held.key != key:  # the session holds its table; sessions with the same content share it
+        held = st.session_state[PREPARED] = _while_used(_TABLES, key, lambda: _Prepared(key, *_prepare(tuple(parts))))
+    return Data(held.loaded, key, held.fingerprint, tuple(u.name for u in added), embedded)
 
 
 def add_upload(name: str, data: bytes, labels: RunLabels) -> Upload:
@@ -162,13 +193,13 @@ def add_upload(name: str, data: bytes, labels: RunLabels) -> Upload:
         raise UploadBudgetError(
             f"{name} ({size_text(len(data))}) would bring this session's uploads to {size_text(size_after)}, above the "
             f"{size_text(MAX_UPLOAD_BYTES)} a session may hold. Remove some uploads first.")
-    result = read_benchmark(data, name, labels)
+    digest = hashlib.sha256(hashlib.sha256(data).digest() + repr(astuple(labels)).encode() + name.encode()).hexdigest()
+    result = _while_used(_READS, digest, lambda: read_benchmark(data, name, labels))
     rows_after = sum(u.rows for u in kept) + len(result.table)
     if rows_after > MAX_UPLOAD_ROWS:
         raise UploadBudgetError(
             f"{name} ({len(result.table):,} rows) would bring this session's uploads to {rows_after:,} rows, above "
             f"the {MAX_UPLOAD_ROWS:,} a session may hold. Remove some uploads first.")
-    digest = hashlib.sha256(hashlib.sha256(data).digest() + repr(astuple(labels)).encode()).hexdigest()
     upload = Upload(name, digest, len(data), result)
     st.session_state[UPLOADS] = (*kept, upload)
     return upload

@@ -14,6 +14,7 @@ from ui.text import md
 DATA_PARAM = "data"  # the fingerprint of the data a link's numbers came from, when its session had uploads
 _PENDING = "_url_pending"  # session key: the link's values not yet checked against the widgets they seed
 _SEEN = "_url_seen"  # session key: set after the session's first run
+_LINK_DATA = "_link_data"  # session key: the data fingerprint the link that opened the session carried
 LABELS = {
     "model": "model", "lengths": "input/output tokens", "peak_direct": "give the peak directly",
     "peak_rps": "peak requests per second", "calls": "calls per year", "minutes": "minutes per call",
@@ -34,6 +35,7 @@ def remember_url_values() -> None:
         st.session_state[_PENDING] = {}
         return
     st.session_state[_SEEN] = True
+    st.session_state[_LINK_DATA] = st.query_params.get(DATA_PARAM)
     st.session_state[_PENDING] = {key: st.query_params.get_all(key) for key in st.query_params
                                   if key != DATA_PARAM}
 
@@ -78,13 +80,12 @@ def _accepted(raws: list[str], value: object, shown: Callable[[object], object])
 
 
 def sync_data_param(fingerprint: str, has_uploads: bool) -> str | None:
-    """With uploads, the URL carries the data's fingerprint, so a shared link says which data its numbers came
-    from. Returns the fingerprint a link asked for when it differs from this session's data (None otherwise)."""
-    wanted = st.query_params.get(DATA_PARAM)
-    if has_uploads:
-        if wanted != fingerprint:
-            st.query_params[DATA_PARAM] = fingerprint
-        return None
+    """With uploads, the URL carries the data's fingerprint, so a link made from this session says which data its
+    numbers came from. Returns the fingerprint of the link that opened the session while this session's data
+    differs from it (None once the same data is loaded)."""
+    if has_uploads and st.query_params.get(DATA_PARAM) != fingerprint:
+        st.query_params[DATA_PARAM] = fingerprint
+    wanted = st.session_state.get(_LINK_DATA)
     return wanted if wanted and wanted != fingerprint else None
 
 

@@ -95,11 +95,17 @@ def test_an_answer_from_uploads_says_which_data_and_offers_it(default_data):
     other.query_params["data"] = fingerprint
     other.run()
     assert any("made with other data" in plain(w.value) and fingerprint in plain(w.value) for w in other.warning)
-    # ... and is not once they load the same file.
+    # ... still with another file, and no longer once they load the same one (whatever its name).
     other.switch_page("pages/data.py").run()
+    upload(other, "runs.csv", benchmark_csv("Another Model"), upload_gpu="H100 SXM")
+    other.switch_page("pages/answer.py").run()
+    assert any("made with other data" in plain(w.value) for w in other.warning)
+    other.switch_page("pages/data.py").run()
+    other.button(key="upload_remove").click().run()
     upload(other, "renamed.csv", benchmark_csv("Shared Data Model"), upload_gpu="H100 SXM")
     other.switch_page("pages/answer.py").run()
     assert not any("made with other data" in plain(w.value) for w in other.warning)
+    assert other.query_params["data"] == fingerprint
 
 
 def test_one_server_is_singular(default_data):

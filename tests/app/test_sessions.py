@@ -126,3 +126,16 @@ def test_counts_right_after_adding():
     rows_after = next(m.value for m in at.metric if m.label == "Rows")
     assert int(rows_after.replace(",", "")) == int(rows_before.replace(",", "")) + 6
     assert "Counted Model" in at.selectbox(key="model").options
+
+
+def test_sessions_with_the_same_upload_share_one_table():
+    """A workshop room uploads the course's file: one parsed upload and one prepared table for all of them, held
+    while some session holds it (a content-keyed registry, not a cache)."""
+    from ui import data
+
+    csv = benchmark_csv("Room Model")
+    first, second = _session_with(csv, "nim.csv"), _session_with(csv, "nim.csv")
+    assert first.session_state[data.UPLOADS][0].result is second.session_state[data.UPLOADS][0].result
+    assert first.session_state[data.PREPARED] is second.session_state[data.PREPARED]
+    other = _session_with(benchmark_csv("Room Model", itl_ms=12.0), "nim.csv")
+    assert other.session_state[data.PREPARED] is not first.session_state[data.PREPARED]
