@@ -39,7 +39,6 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 
 TTFTS = (200.0, 300.0, 500.0, 1000.0)
 FAILURES = ROOT / "artifacts" / "load-test-failures"
-ENV = dict(e.split("=", 1) for e in __import__("os").environ.get("LOAD_TEST_SERVER_ENV", "").split() if "=" in e)
 GPUS = ("H100 SXM", "H200 SXM", "A100 SXM 80GB", "B200", "L40S")
 CONCURRENCY = (1, 2, 4, 8, 16, 32, 64, 128)
 
@@ -254,7 +253,8 @@ async def main(args) -> int:
     expected = Expected()
     for worker in range(args.uploads):
         expected.add(*upload_file(worker, args.upload_rows))
-    server = Server(env={"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.disconnect_ttl), **ENV})
+    extra = dict(item.split("=", 1) for item in args.server_env)
+    server = Server(env={"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.disconnect_ttl), **extra})
     report = Report()
     start = time.time()
     stop = asyncio.Event()
@@ -319,13 +319,16 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--disconnect-ttl", type=int, default=120,
                         help="server.disconnectedSessionTTL for the run (default 120 s, Streamlit's): a browser that "
                              "stalls longer than this under load reconnects to a new session, without its uploads")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment of the server, e.g. MALLOC_ARENA_MAX=2 (repeatable)")
     parser.add_argument("--tolerance", type=float, default=0.10,
                         help="allowed growth of the last round's peak over the second's (default 0.10)")
     parser.add_argument("--floor-mb", type=float, default=40.0, help="growth always allowed, in MB (default 40)")
     args = parser.parse_args(argv)
     if (not 1 <= args.sessions <= 50 or not 10 <= args.seconds <= 1800 or not 0 <= args.uploads <= args.sessions
-            or not 1 <= args.rounds <= 20):
-        parser.error("sessions 1–50, seconds 10–1800, uploads 0–sessions, rounds 1–20 (a bounded test on loopback)")
+            or not 1 <= args.rounds <= 20 or any("=" not in item for item in args.server_env)):
+        parser.error("sessions 1–50, seconds 10–1800, uploads 0–sessions, rounds 1–20 (a bounded test on loopback); "
+                     "--server-env NAME=VALUE")
     return args
 
 
