@@ -2,4 +2,4 @@
 
 from ui import nav
 
-nav.frame("").run()
+nav.frame().run()

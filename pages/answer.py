@@ -5,9 +5,10 @@ import math
 import streamlit as st
 
 from core import quote
-from ui import data, nav, scenario, view
+from ui import data, links, nav, scenario, view
+from ui.text import md
 
-nav.ensure_router("answer")
+nav.ensure_router()
 st.title("How many servers?")
 loaded = data.current()
 sc = scenario.current()
@@ -18,7 +19,7 @@ if not view.problems(sc):
         if best is None:
             view.nothing_meets(result)
         else:
-            st.subheader(quote.headline(result))
+            st.subheader(md(quote.headline(result)))
             cols = st.columns(5)
             cols[0].metric("Servers (whole)", f"{int(best['servers'])}",
                            help="8-GPU servers, rounded up from the exact figure")
@@ -29,6 +30,7 @@ if not view.problems(sc):
             cost = best["usd_per_month"]
             cols[4].metric("Rental cost / month", f"${cost:,.0f}" if math.isfinite(cost) else "n/a",
                            help="Whole servers × 8 GPUs × the catalog's price per GPU-hour (see Data page) × 730 h")
+            view.dropped_beside(loaded, best)
             st.markdown(scenario.describe(sc))
             kind = ("**measured** benchmark data" if best["provenance"] == "measured"
                     else "the **performance model** (an estimate; see the What-if page for its error)")
@@ -43,8 +45,8 @@ if not view.problems(sc):
                 st.markdown("**Runners-up**")
                 st.dataframe(others, column_config=view.TABLE_COLUMNS, hide_index=True)
             view.provenance_caption(result.options)
-        note = f"{len(loaded.files)} file(s): {', '.join(loaded.files)}"
-        link = view.share_link()
+        link = links.share_link()
+        note = view.data_note(loaded)
         cols = st.columns(3)
         cols[0].download_button("Quote (text)", data=lambda: quote.quote_text(result, note, link), file_name="sizing-quote.txt",
                                 mime="text/plain", on_click="ignore", icon=":material/description:", key="dl_quote",
@@ -58,3 +60,12 @@ if not view.problems(sc):
         if link:
             st.caption("Share this scenario: the link below (the page address) carries every input.")
             st.code(link, language=None)
+        if loaded.uploads:
+            st.warning(f"These numbers come from your uploads ({md(', '.join(loaded.uploads))}), data fingerprint "
+                       f"{loaded.fingerprint}. The link carries the scenario and that fingerprint, not the files: "
+                       "the recipient must load the same files on the Data page, or the combined table below (with "
+                       "the embedded data switched off), to get these numbers. The quote says so too.",
+                       icon=":material/attach_file:")
+            st.download_button("Combined table to send along (CSV)", data=lambda: view.safe_csv(data.canonical(loaded)),
+                               file_name=f"sizing-data-{loaded.fingerprint}.csv", mime="text/csv", on_click="ignore",
+                               icon=":material/download:", key="dl_combined")

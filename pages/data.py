@@ -1,15 +1,77 @@
 """Data: what is loaded, uploads of benchmark files, the validation report and the normalised table."""
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
 from core import catalog
-from core.errors import BenchmarkFileError
-from core.importers import FORMATS, RunLabels
-from core.table import benchmark_dir, flagged_runs, summary
-from ui import data, nav
+from core.errors import SizerError
+from core.importers import FORMATS, SUFFIXES, RunLabels
+from core.table import flagged_runs, summary
+from ui import data, links, nav, view
+from ui.text import md, plural
 
-nav.ensure_router("data")
+LOG = logging.getLogger(__name__)
+UPLOADER = "upload_files"  # widget key prefix; a new key after each add clears the uploader and frees its bytes
+MESSAGES = "upload_messages"  # session key: what the last "Add to the data" did
+
+
+def _uploader_key() -> str:
+    return f"{UPLOADER}_{st.session_state.get('upload_round', 0)}"
+
+
+def _release(files) -> None:
+    """Drop the uploader's copy of the bytes on the server now (the rows are kept; the bytes are not needed)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    remove = getattr(getattr(ctx, "uploaded_file_mgr", None), "remove_file", None)
+    for file in files:
+        if remove is not None:
+            remove(session_id=ctx.session_id, file_id=file.file_id)
+
+
+def _add_files() -> None:
+    """The button's callback: runs before the page is drawn, so the counts at the top already include the files."""
+    s = st.session_state
+    files = s.get(_uploader_key()) or []
+    if not files:  # (or they are still on their way: the uploader keeps them, nothing is cleared)
+        s[MESSAGES] = [("warning", "Choose one or more files first (wait until each shows its size).")]
+        return
+    messages: list[tuple[str, str]] = []
+    labels = RunLabels(model=(s.get("upload_model") or "").strip() or None,
+                       gpu=(s.get("upload_gpu") or "").strip() or None, tp=int(s.get("upload_tp") or 1),
+                       precision=s.get("upload_precision") or "fp16",
+                       concurrency=float(s.get("upload_concurrency") or 0) or None)
+    for file in files:
+        try:
+            upload = data.add_upload(file.name, file.getvalue(), labels)
+        except SizerError as exc:
+            messages.append(("error", f"Not added: {exc}"))
+            continue
+        except Exception:  # an importer bug must not cost the visitor the page; the server log has the traceback
+            LOG.exception("reading the upload %r failed", file.name)
+            messages.append(("error", f"Not added: {file.name} could not be read (an unexpected error; it is in "
+                                      "the server's log). Expected " + FORMATS))
+            continue
+        dropped, notices = len(upload.result.dropped), len(getattr(upload.result, "warnings", []))
+        messages.append(("success", f"Added {file.name}: {plural(upload.rows, 'row')}"
+                         + (f"; {plural(dropped, 'row')} dropped" if dropped else "")
+                         + (f"; {plural(notices, 'notice')}" if notices else "")
+                         + (" (see the report below)" if dropped or notices else "")))
+    _release(files)
+    s[MESSAGES] = messages
+    s["upload_round"] = s.get("upload_round", 0) + 1
+
+
+def _remove_uploads() -> None:
+    data.remove_uploads()
+    links.drop_data_param()
+    st.session_state[MESSAGES] = [("success", "Removed your uploads.")]
+
+
+nav.ensure_router()
 st.title("Data")
 loaded = data.current()
 info = summary(loaded.table)
@@ -18,56 +80,53 @@ cols[0].metric("Rows", f"{info['rows']:,}", help="After averaging repeated runs 
 cols[1].metric("Models", len(info["models"]))
 cols[2].metric("GPUs", len(info["gpus"]))
 cols[3].metric("Flagged runs", info["flagged"], help="Concurrency differs from req/s × mean latency by > 15 %")
-st.markdown(f"**Provenance:** {', '.join(f'{n:,} {k}' for k, n in info['provenance'].items()) or 'nothing loaded'}. "
-            f"Loaded at start from `{benchmark_dir()}` (set `SIZER_DATA_DIR` to use another folder).")
+provenance = ", ".join(f"{n:,} {k}" for k, n in info["provenance"].items()) or "nothing loaded"
+st.markdown(f"**Provenance:** {provenance}. Loaded at start from `{data.folder_label()}` (set `SIZER_DATA_DIR` to "
+            f"use another folder). Data fingerprint **{loaded.fingerprint}**: a link made with uploads carries it, "
+            "and the page warns when the data differs.")
 data.use_default_toggle()
 with st.expander(f"Files ({len(loaded.files)})", expanded=False):
-    st.markdown("\n".join(f"- `{f}`" for f in loaded.files) or "none")
+    st.markdown("\n".join(f"- {md(f)}" for f in loaded.files) or "none")
 
 st.subheader("Add benchmark files")
+used_bytes, used_rows = data.budget_used()
 st.caption(f"Accepted: {FORMATS}. GenAI-Perf, AIPerf and vLLM files do not record the GPU, TP and precision: give "
-           "them below (and the model or concurrency when the file lacks them).")
+           "them below (and the model or concurrency when the file lacks them). Each session may hold "
+           f"{data.size_text(data.MAX_UPLOAD_BYTES)} of files and {plural(data.MAX_UPLOAD_ROWS, 'row')}; yours "
+           + (f"holds {data.size_text(used_bytes)} and {plural(used_rows, 'row')}." if used_bytes else "holds none yet."))
 with st.container(border=True):
-    files = st.file_uploader("Benchmark files", type=["csv", "json"], accept_multiple_files=True, key="upload_files")
+    st.file_uploader("Benchmark files", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
+                     key=_uploader_key())
     c1, c2, c3, c4, c5 = st.columns(5)
-    gpu = c1.text_input("GPU", placeholder="e.g. H100_80GB_HBM3", key="upload_gpu")
-    tp = c2.number_input("TP", min_value=1, max_value=64, value=1, step=1, key="upload_tp")
-    precision = c3.selectbox("Precision", ["fp16", "bf16", "fp8", "fp4"], key="upload_precision")
-    model = c4.text_input("Model (if not in the file)", key="upload_model")
-    concurrency = c5.number_input("Concurrency (if not in the file)", min_value=0, value=0, step=1,
-                                  key="upload_concurrency")
-    submitted = st.button("Add to the data", icon=":material/upload:", key="upload_add", type="primary")
-if submitted:
-    if not files:
-        st.warning("Choose one or more files first.", icon=":material/warning:")
-    labels = RunLabels(model=model.strip() or None, gpu=gpu.strip() or None, tp=int(tp), precision=precision,
-                       concurrency=float(concurrency) or None)
-    for file in files or []:
-        try:
-            dropped = data.add_upload(file.name, file.getvalue(), labels)
-        except BenchmarkFileError as exc:
-            st.error(f"Not added: {exc}", icon=":material/error:")
-            continue
-        st.success(f"Added {file.name}" + (f"; {len(dropped)} row(s) dropped (see the report below)" if dropped else ""),
-                   icon=":material/check_circle:")
-    loaded = data.current()
-if data.uploads():
-    st.markdown("**Your uploads this session:** " + ", ".join(f"`{name}`" for name, _, _ in data.uploads()))
-    if st.button("Remove my uploads", icon=":material/delete:"):
-        st.session_state[data.UPLOADS] = ()
-        st.rerun()
+    c1.text_input("GPU", placeholder="e.g. H100_80GB_HBM3", key="upload_gpu")
+    c2.number_input("TP", min_value=1, max_value=64, value=1, step=1, key="upload_tp")
+    c3.selectbox("Precision", ["fp16", "bf16", "fp8", "fp4"], key="upload_precision")
+    c4.text_input("Model (if not in the file)", key="upload_model")
+    c5.number_input("Concurrency (if not in the file)", min_value=0, value=0, step=1, key="upload_concurrency")
+    st.button("Add to the data", icon=":material/upload:", key="upload_add", type="primary", on_click=_add_files,
+              disabled=not st.session_state.get(_uploader_key()))  # enabled once the chosen files have arrived
+icons = {"success": ":material/check_circle:", "warning": ":material/warning:", "error": ":material/error:"}
+for kind, message in st.session_state.pop(MESSAGES, []):
+    getattr(st, kind)(md(message), icon=icons[kind])
+if loaded.uploads:
+    st.markdown("**Your uploads this session:** " + ", ".join(md(name) for name in loaded.uploads))
+    st.button("Remove my uploads", icon=":material/delete:", key="upload_remove", on_click=_remove_uploads)
 
 st.subheader("Validation report")
 if loaded.dropped:
-    st.warning(f"{len(loaded.dropped)} row(s) or file(s) were left out:", icon=":material/rule:")
+    st.warning(f"{plural(len(loaded.dropped), 'row or file', 'rows or files')} were left out:", icon=":material/rule:")
     st.dataframe(pd.DataFrame([vars(d) for d in loaded.dropped]).rename(columns={"row": "row (line)"}),
                  hide_index=True)
 else:
     st.success("Every row of every file was read.", icon=":material/check_circle:")
+if loaded.warnings:
+    st.info(f"{plural(len(loaded.warnings), 'notice')} about the data (kept, but worth a look):\n"
+            + "\n".join(f"- {md(w)}" for w in loaded.warnings), icon=":material/info:")
 flagged = flagged_runs(loaded.table)
 if not flagged.empty:
-    st.markdown(f"**{len(flagged)} run(s) fail Little's law** (concurrency vs req/s × mean end-to-end latency, more "
-                "than 15 % apart): kept, but look at them. Long runs at high concurrency often had not settled.")
+    st.markdown(f"**{plural(len(flagged), 'run')} fail Little's law** (concurrency vs req/s × mean end-to-end "
+                "latency, more than 15 % apart): kept, but look at them. Long runs at high concurrency often had not "
+                "settled.")
     st.dataframe(flagged, hide_index=True)
 
 st.subheader("GPU catalog")
@@ -79,9 +138,10 @@ gpu_rows = [{"GPU": g.name, "memory (GB)": g.memory_gb, "bandwidth (TB/s)": g.ba
 st.dataframe(pd.DataFrame(gpu_rows), hide_index=True)
 
 st.subheader("Normalised table")
-st.caption("One canonical schema, units in the column names; averaged repeated runs keep their count in `runs`.")
-st.download_button("Download the normalised table (CSV)", data=lambda: loaded.table.to_csv(index=False),
-                   file_name="benchmarks-normalised.csv", mime="text/csv", on_click="ignore", key="dl_table",
-                   icon=":material/download:")
+st.caption("One canonical schema, units in the column names; averaged repeated runs keep their count in `runs`. "
+           "The download loads back as it is (the Data page and the CLI read it).")
+st.download_button("Download the normalised table (CSV)", data=lambda: view.safe_csv(data.canonical(loaded)),
+                   file_name=f"benchmarks-normalised-{loaded.fingerprint}.csv", mime="text/csv", on_click="ignore",
+                   key="dl_table", icon=":material/download:")
 st.dataframe(loaded.table.head(200), hide_index=True)
 st.caption("The first 200 rows; the download has them all.")

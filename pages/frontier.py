@@ -6,9 +6,10 @@ import streamlit as st
 from core import charts
 from core.errors import SizerError
 from core.frontier import select
-from ui import data, nav, scenario, view
+from ui import data, links, nav, scenario, view
+from ui.text import sentence
 
-nav.ensure_router("frontier")
+nav.ensure_router()
 st.title("Frontier explorer")
 STORIES = {
     "scenario": "Your scenario",
@@ -22,6 +23,7 @@ table = loaded.table
 sc = scenario.current()
 story = st.segmented_control("View", list(STORIES), format_func=STORIES.get, key="view", default="scenario",
                              bind="query-params") or "scenario"
+links.check_url_values({"view": STORIES.get})
 model = st.session_state.get("model")
 rows = table[table["model_key"] == model] if model else table.iloc[0:0]
 gpus = sorted(rows["gpu_key"].dropna().unique())
@@ -55,7 +57,7 @@ if story == "scenario":  # the rows the engine searches for this scenario
         try:
             picked = table[select(table, sc.query)[0]]
         except SizerError as exc:
-            st.warning(str(exc)[:1].upper() + str(exc)[1:], icon=":material/warning:")
+            st.warning(sentence(exc), icon=":material/warning:")
             st.stop()
 else:
     picked = rows[rows["gpu_key"] == gpu]
@@ -82,8 +84,9 @@ if story == "scenario" and not view.problems(sc):
              "itl_ms": sc.query.limits.itl_ms}.get(metric) if x.endswith(sc.query.limits.stat) else None
     if result is not None and not result.options.empty:
         chosen = result.options.assign(label=charts.curve_label(result.options, colour))
-        top = st.slider("Configurations shown (best first)", 1, len(chosen), min(8, len(chosen)), key="top_n")
-        chosen = chosen.head(top)
+        if len(chosen) > 1:
+            chosen = chosen.head(st.slider("Configurations shown (best first)", 1, len(chosen), min(8, len(chosen)),
+                                           key="top_n"))
         curves = curves[curves["label"].isin(set(chosen["label"]))]
 title = f"{model} · " + ("; ".join(sorted(set(curves["gpu"]))) if story == "scenario" else gpu)
 view.chart(charts.frontier(curves, x, y, limit, chosen, title=title))

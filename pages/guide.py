@@ -2,9 +2,19 @@
 
 import streamlit as st
 
+from core.traffic import TrafficInputs, derive
 from ui import data, nav, scenario, view
+from ui.text import md, plural
 
-nav.ensure_router("guide")
+
+def _round_peak(peak: float) -> None:
+    """The course's rounding: the peak given directly, as a whole number of requests per second."""
+    st.session_state["peak_direct"] = True
+    st.session_state["peak_rps"] = float(round(peak))
+    st.toast(f"Peak set directly to {round(peak):,} req/s, rounded as the course does. Switch off “Give the peak "
+             "req/s directly” to derive it from the call-centre figures again.", icon=":material/school:")
+
+nav.ensure_router()
 st.title("Guide")
 st.markdown("""
 ### The metrics, in plain words
@@ -38,11 +48,25 @@ if not view.problems(sc):
         b = result.best
         st.markdown(f"""
 **Your scenario, with its numbers:** peak {sc.traffic.peak_req_per_s:,.1f} req/s ÷
-{b['prompts_per_s_per_server']:,.2f} prompts/s per server ({b['gpu']}, TP{int(b['tp'])}, {b['precision']} at
-concurrency {b['load']:.3g}) = **{b['servers_exact']:.2f} servers**, so **{int(b['servers'])}** whole servers;
-{sc.traffic.peak_req_per_s:,.1f} ÷ {b['req_per_s']:,.3f} req/s per instance = {int(b['instances'])} instances of
-{int(b['gpus_per_instance'])} GPU(s) = {int(b['gpus'])} GPUs.
+{b['prompts_per_s_per_server']:,.2f} prompts/s per server ({md(b['gpu'])}, TP{int(b['tp'])}, {md(b['precision'])} at
+concurrency {b['load']:.3g}) = **{b['servers_exact']:.2f} servers**, so **{plural(int(b['servers']), 'whole server')}**;
+{sc.traffic.peak_req_per_s:,.1f} ÷ {b['req_per_s']:,.3f} req/s per instance = {plural(int(b['instances']), 'instance')}
+of {plural(int(b['gpus_per_instance']), 'GPU')} = {plural(int(b['gpus']), 'GPU')}.
 """)
+course = derive(TrafficInputs())  # the course's call-centre example
+st.markdown(f"""
+### Why the course says 2.83 servers where this app says 2.82
+The course derives the same peak, 30 M calls × 10 min × 1 RAG call per minute × 3 LLM requests ÷ 31,536,000 s
+× 7 = {course.peak_req_per_s:.2f} req/s, but prints it rounded to {round(course.peak_req_per_s)} and divides the
+rounded figure. At TTFT ≤ 500 ms its H100 point (TP1, FP8, concurrency 25 in the course's nim.csv) serves 70.75
+prompts/s per 8 GPUs: 200 ÷ 70.75 = 2.83 servers. This app keeps the unrounded peak: {course.peak_req_per_s:.2f} ÷
+70.75 = 2.82. Neither is wrong; the rounding moves the second decimal, not the whole number of servers. To
+reproduce the course's figure exactly, give the peak rounded as the course does.
+""")
+peak = sc.traffic.peak_req_per_s if sc.traffic is not None else course.peak_req_per_s
+if sc.traffic is not None and sc.traffic.inputs is not None and round(peak) != peak:
+    st.button(f"Use the rounded peak, {round(peak):,} req/s, as the course does", on_click=_round_peak, args=(peak,),
+              icon=":material/school:", key="guide_round_peak")
 st.markdown("""
 ### What the course teaches about sizing
 - **Stream when a person reads the answer.** Streaming makes TTFT the latency that matters, and TTFT is short;

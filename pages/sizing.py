@@ -9,11 +9,11 @@ import streamlit as st
 from core import charts
 from core.frontier import Query
 from core.sizing import servers_by_limit
-from core.table import LoadedData
 from core.traffic import Traffic
 from ui import data, nav, scenario, view
+from ui.text import md, plural
 
-nav.ensure_router("sizing")
+nav.ensure_router()
 st.title("Sizing")
 loaded = data.current()
 left, mid, right = st.columns([1, 1, 1], gap="medium")
@@ -24,12 +24,13 @@ with mid:
 sc = scenario.current()
 
 
-@st.cache_data(show_spinner="Sizing at every limit…", max_entries=64)
-def _cost_steps(_loaded: LoadedData, sources: tuple, query: Query, traffic: Traffic, metric: str,
+@st.cache_data(show_spinner="Sizing at every limit…", max_entries=128, ttl=data.CACHE_TTL)
+def _cost_steps(key: str, _table: pd.DataFrame, query: Query, traffic: Traffic, metric: str,
                 utilisation: float) -> pd.DataFrame:
-    """Servers at 40 limits from 30 ms to 30 s; the swept limit is left out of `query`, so moving it hits the cache."""
+    """Servers at 40 limits from 30 ms to 30 s; the swept limit is left out of `query`, so moving it hits the cache.
+    `key` is the data's content hash (the table itself is not hashed on every rerun)."""
     limits = np.unique(np.round(np.geomspace(30, 30_000, 40)))
-    return servers_by_limit(_loaded.table, query, traffic, list(limits), metric, utilisation)
+    return servers_by_limit(_table, query, traffic, list(limits), metric, utilisation)
 
 
 def _highlight(frame: pd.DataFrame) -> pd.DataFrame:
@@ -43,12 +44,15 @@ with right:
     view.problems(sc)
     result = view.sizing(loaded, sc)
     if result is not None and result.best is not None:
-        st.metric("Best", f"{int(result.best['servers'])} servers", help="Rank: whole servers, then exact, then GPUs")
-        st.caption(f"{result.best['servers_exact']:.2f} servers exactly: {result.best['gpu']} · "
-                   f"TP{int(result.best['tp'])} · {result.best['precision']} at concurrency {result.best['load']:.3g}")
+        st.metric("Best", plural(int(result.best["servers"]), "server"),
+                  help="Rank: whole servers, then exact, then GPUs")
+        st.caption(f"{result.best['servers_exact']:.2f} servers exactly: {md(result.best['gpu'])} · "
+                   f"TP{int(result.best['tp'])} · {md(result.best['precision'])} at concurrency "
+                   f"{result.best['load']:.3g}")
+        view.dropped_beside(loaded, result.best)
 if result is not None:
     for note in result.frontier.notes:
-        st.caption(note)
+        st.caption(md(note))
     if result.best is None:
         view.nothing_meets(result)
     else:
@@ -62,7 +66,7 @@ if result is not None:
         q = result.query
         metric = "ttft_ms" if q.limits.ttft_ms is not None or q.limits.e2e_ms is None else "e2e_ms"
         st.subheader("The cost of latency")
-        steps = _cost_steps(loaded, tuple(loaded.files), replace(q, limits=replace(q.limits, **{metric: None})),
+        steps = _cost_steps(loaded.key, loaded.table, replace(q, limits=replace(q.limits, **{metric: None})),
                             result.traffic, metric, result.utilisation)
         view.chart(charts.cost_of_latency(steps, getattr(q.limits, metric)))
         st.caption(f"Servers needed as the {'TTFT' if metric == 'ttft_ms' else 'end-to-end'} limit ({q.limits.stat}) "

@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from ui import data, nav, scenario, view
+from ui.text import md, plural
 
-nav.ensure_router("traffic")
+nav.ensure_router()
 st.title("Traffic")
 st.caption("From business assumptions to the peak load the servers must carry. Every step is shown.")
 left, right = st.columns([2, 3], gap="large")
@@ -33,6 +34,6 @@ with right:
                            "Say which window the peak factor refers to (hour, minute): short bursts need a larger one.")
             result = view.sizing(data.current(), sc) if sc.query is not None else None
             if result is not None and result.best is not None:
-                st.success(f"At this peak, with your latency limit: **{int(result.best['servers'])} servers** "
-                           f"({result.best['servers_exact']:.2f} exactly) of {result.best['gpu']}. Details on the "
+                st.success(f"At this peak, with your latency limit: **{plural(int(result.best['servers']), 'server')}** "
+                           f"({result.best['servers_exact']:.2f} exactly) of {md(result.best['gpu'])}. Details on the "
                            "Answer and Sizing pages.", icon=":material/dns:")

@@ -11,8 +11,9 @@ from core import catalog
 from core.errors import SizerError
 from core.perfmodel import accuracy_note
 from core.sizing import Sizing, size
-from core.table import LoadedData
+from ui.data import Data
 from ui.scenario import Scenario
+from ui.text import md, plural, sentence
 
 if TYPE_CHECKING:
     import altair as alt
@@ -41,43 +42,67 @@ def chart(spec: alt.TopLevelMixin) -> None:
     st.vega_lite_chart(spec.to_dict(validate=False), width="stretch")
 
 
-def share_link() -> str | None:
-    """This page's address with every scenario value that differs from the defaults (the bound inputs)."""
-    from urllib.parse import urlencode, urlsplit
+def safe_csv(frame: pd.DataFrame) -> str:
+    """CSV text a spreadsheet opens safely (text cells that would start a formula neutralised), built on click."""
+    from core.exports import csv_text
 
-    base = st.context.url
-    if not base:
-        return None
-    if not urlsplit(base).path:
-        base += "/"
-    pairs = [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    return csv_text(frame)
 
 
 def problems(sc: Scenario) -> bool:
-    """Show what the user must fix; True when there is something."""
+    """Show what the user must fix (True when the page cannot size anything), and which inputs are invalid while
+    the figures use their last valid values."""
     for problem in sc.problems:
-        st.warning(problem, icon=":material/warning:")
+        st.warning(md(problem), icon=":material/warning:")
+    for note in sc.stale:
+        st.warning(md(note), icon=":material/history:")
     return bool(sc.problems)
 
 
-def sizing(loaded: LoadedData, sc: Scenario) -> Sizing | None:
+def sizing(data: Data, sc: Scenario) -> Sizing | None:
     """Size the scenario; an impossible one is a message on the page, and the inputs stay as they are."""
     if sc.query is None or sc.traffic is None:
         return None
     try:
-        return size(loaded.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by, sc.utilisation)
+        return size(data.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by, sc.utilisation)
     except SizerError as exc:
-        st.warning(str(exc)[:1].upper() + str(exc)[1:], icon=":material/warning:")
+        st.warning(sentence(exc), icon=":material/warning:")
         return None
 
 
 def nothing_meets(result: Sizing) -> None:
     miss = result.frontier.nearest_miss
     st.error("No configuration in the data meets these latency limits. "
-             + (f"The nearest miss: {miss.describe().removeprefix('nearest miss: ')}. " if miss else "")
+             + (f"The nearest miss: {md(miss.describe().removeprefix('nearest miss: '))}. " if miss else "")
              + "Loosen the limit, allow another statistic, or add GPUs and precisions on the What-if page.",
              icon=":material/block:")
+
+
+def dropped_beside(data: Data, best: pd.Series) -> None:
+    """Rows left out of the files this answer's measurements come from: they might have changed it."""
+    if best.get("provenance") != "measured":
+        return
+    sources = {s.strip() for s in str(best.get("source") or "").split(";") if s.strip()}
+    dropped = [d for d in data.dropped if d.source in sources]
+    if not dropped:
+        return
+    files = ", ".join(sorted({d.source for d in dropped}))
+    st.warning(f"{plural(len(dropped), 'row')} of {md(files)}, the file this configuration's measurements come "
+               "from, could not be read and were left out (for example row "
+               f"{dropped[0].row}, {md(dropped[0].column)}: {md(dropped[0].reason)}). With them the answer might "
+               "differ: check the file.", icon=":material/rule:")
+    st.page_link("pages/data.py", label="The validation report on the Data page", icon=":material/database:")
+
+
+def data_note(data: Data) -> str:
+    """Which data the numbers came from, for the quote and beside the share link (plain text)."""
+    files = f"{len(data.files)} file(s): {', '.join(data.files)}"
+    if not data.uploads:
+        return f"the embedded data ({files}); data fingerprint {data.fingerprint}"
+    base = "plus the embedded data" if data.embedded else "alone (the embedded data switched off)"
+    return (f"uploaded files {', '.join(data.uploads)} {base}; data fingerprint {data.fingerprint}. The scenario "
+            "link does not carry the files: the recipient must load the same files on the Data page (or the "
+            "combined table sent with this quote, with the embedded data switched off) to get these numbers")
 
 
 def provenance_caption(options: pd.DataFrame) -> None:

@@ -8,7 +8,7 @@ from core.frontier import Limits, Query
 from core.sizing import size
 from core.table import load_paths
 from core.traffic import TrafficInputs, derive
-from tests.app.conftest import PAGES, metric, no_errors, start
+from tests.app.conftest import PAGES, metric, no_errors, plain, start, upload
 from tests.conftest import FIXTURES
 
 
@@ -31,7 +31,7 @@ def test_course_example_on_nim(nim_dir):
     no_errors(at)
     # Notebook 2: 199.8 peak req/s ÷ 41.56 prompts/s per 8 H100 (TP1 FP8, concurrency 10) = 4.81 → 5 servers.
     assert metric(at, "Servers (exact)") == "4.81" and metric(at, "Servers (whole)") == "5"
-    assert "H100 SXM" in at.subheader[0].value  # the catalog's name, as the GPU filter shows it (issue 7)
+    assert "H100 SXM" in plain(at.subheader[0].value)  # the catalog's name, as the GPU filter shows it (issue 7)
     at.number_input(key="ttft").set_value(500.0).run()
     assert metric(at, "Servers (exact)") == "2.82" and metric(at, "Servers (whole)") == "3"
 
@@ -126,22 +126,6 @@ def test_frontier_stories(nim_dir):
         assert at.get("vega_lite_chart"), story
 
 
-def _upload(at, name, data, **labels):
-    at.file_uploader(key="upload_files").set_value((name, data, "application/octet-stream"))
-    for key, value in labels.items():
-        widget = at.text_input(key=key) if key in ("upload_gpu", "upload_model") else None
-        if widget is not None:
-            widget.set_value(value)
-        elif key == "upload_tp":
-            at.number_input(key=key).set_value(value)
-        elif key == "upload_precision":
-            at.selectbox(key=key).set_value(value)
-        elif key == "upload_concurrency":
-            at.number_input(key=key).set_value(value)
-    at.button(key="upload_add").click().run()
-    return at
-
-
 @pytest.mark.parametrize("folder,name,labels", [
     ("aiperf-run-concurrency8", "profile_export_aiperf.json", {"upload_gpu": "H100_80GB_HBM3", "upload_tp": 1}),
     ("aiperf-run-concurrency8", "profile_export_aiperf.csv",
@@ -150,40 +134,40 @@ def _upload(at, name, data, **labels):
 ])
 def test_upload_each_format(default_data, folder, name, labels):
     at = start("pages/data.py")
-    _upload(at, name, (FIXTURES / folder / name).read_bytes(), **labels)
+    upload(at, name, (FIXTURES / folder / name).read_bytes(), **labels)
     no_errors(at)
-    assert any(name in s.value for s in at.success)
-    assert any(name in m.value for m in at.markdown)
+    assert any(name in plain(s.value) for s in at.success)
+    assert any(name in plain(m.value) for m in at.markdown)
 
 
 def test_upload_course_csv_and_genai_perf(default_data, nim_csv, artifacts):
     at = start("pages/data.py")
-    _upload(at, "nim.csv", nim_csv.read_bytes())
+    upload(at, "nim.csv", nim_csv.read_bytes())
     no_errors(at)
     run = artifacts / "meta_llama3-8b-instruct-openai-chat-concurrency10" / "profile_export_genai_perf.json"
-    _upload(at, "profile_export_genai_perf.json", run.read_bytes(), upload_gpu="H100_80GB_HBM3", upload_tp=1)
+    upload(at, "profile_export_genai_perf.json", run.read_bytes(), upload_gpu="H100_80GB_HBM3", upload_tp=1)
     no_errors(at)
     # The course's and GenAI-Perf's model names resolve to catalog models: still the catalog's six.
     assert metric(at, "Models") == "6"
-    assert any("nim.csv" in m.value for m in at.markdown)
+    assert any("nim.csv" in plain(m.value) for m in at.markdown)
 
 
 def test_broken_upload_keeps_the_scenario(default_data):
     at = start("pages/data.py")
     at.number_input(key="ttft").set_value(450.0).run()
-    _upload(at, "broken.csv", b"\x00\x01\x02binary")
+    upload(at, "broken.csv", b"\x00\x01\x02binary")
     assert not at.exception
-    assert any("broken.csv" in e.value and "binary" in e.value for e in at.error)
+    assert any("broken.csv" in plain(e.value) and "binary" in plain(e.value) for e in at.error)
     assert at.number_input(key="ttft").value == 450.0
-    _upload(at, "profile_export_genai_perf.json", b'{"time_to_first_token": {}}', upload_gpu="")
-    assert any("not a GenAI-Perf summary" in e.value or "missing metric" in e.value for e in at.error)
+    upload(at, "profile_export_genai_perf.json", b'{"time_to_first_token": {}}', upload_gpu="")
+    assert any("not a GenAI-Perf summary" in plain(e.value) or "missing metric" in plain(e.value) for e in at.error)
     at.switch_page("pages/answer.py").run()
     assert at.number_input(key="ttft").value == 450.0
 
 
 def test_uploads_alone_hold_across_pages(default_data, nim_csv):
     at = start("pages/data.py")
-    _upload(at, "nim.csv", nim_csv.read_bytes())
+    upload(at, "nim.csv", nim_csv.read_bytes())
     at.toggle(key="use_default_toggle").set_value(False).run()
     assert metric(at, "Rows") == "715"
     at.switch_page("pages/answer.py").run()
@@ -214,5 +198,9 @@ def test_headroom_slider_scales_the_answer(nim_dir):
     at.slider(key="utilisation").set_value(80).run()
     no_errors(at)
     assert round(at.dataframe[0].value["servers_exact"].iloc[0], 2) == 6.01  # 200 / (41.56 × 0.8)
-    at.switch_page("pages/answer.py").run()
+    # Answer draws the same inputs in the sidebar. Between the two pages the URL carries them (the browser writes
+    # bound values into it, AppTest does not: tests/browser covers the page switch).
+    at = start()
+    at.multiselect(key="gpus").set_value(["H100 SXM"]).run()
+    at.slider(key="utilisation").set_value(80).run()
     assert metric(at, "Servers (exact)") == "6.01"

@@ -11,9 +11,10 @@ from core.frontier import Query, search
 from core.perfmodel import Config, Params, accuracy_note, calibration_report, sweep
 from core.sizing import size_points
 from core.table import add_derived, add_keys
-from ui import data, nav, scenario, view
+from ui import data, links, nav, scenario, view
+from ui.text import md, sentence
 
-nav.ensure_router("what-if")
+nav.ensure_router()
 st.title("What-if")
 st.caption(f"Curves from the performance model: {accuracy_note()}.")
 models, gpus = list(catalog.models()), list(catalog.gpus())
@@ -31,6 +32,7 @@ osl = c6.number_input("Output tokens", min_value=1, max_value=100_000, value=200
 max_c = c7.select_slider("Highest concurrency", [16, 32, 64, 128, 256, 512], value=256, key="wi_maxc",
                          bind="query-params")
 concurrency = np.unique(np.round(np.geomspace(1, max_c, 14)))
+links.check_url_values()
 
 frames, refused = [], []
 for gpu_name in gpu_names:
@@ -42,7 +44,7 @@ for gpu_name in gpu_names:
                 refused.append(f"{gpu_name} · TP{tp} · {precision}: {exc}")
 if refused:
     with st.expander(f"{len(refused)} combination(s) not modeled, and why"):
-        st.markdown("\n".join(f"- {r}" for r in refused))
+        st.markdown("\n".join(f"- {md(r)}" for r in refused))
 if not frames:
     st.warning("Nothing to draw: pick at least one GPU, TP and precision that can run this model.",
                icon=":material/warning:")
@@ -67,17 +69,17 @@ if sc.query is not None and sc.traffic is not None:
     try:
         found = search(modeled, Query(model, isl, osl, sc.query.limits, interpolate=sc.query.interpolate))
     except SizerError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        st.warning(sentence(exc), icon=":material/warning:")
     else:
         if found.points.empty:
             st.info("None of these configurations meets your limit "
-                    + (f"({found.nearest_miss.describe()})" if found.nearest_miss else ""), icon=":material/info:")
+                    + (f"({md(found.nearest_miss.describe())})" if found.nearest_miss else ""), icon=":material/info:")
         else:
             sized = size_points(found.points, sc.traffic.peak_req_per_s, catalog.usd_per_gpu_hour(), sc.rank_by,
                                 sc.utilisation)
             shown = sized.assign(ttft=sized["ttft_ms_avg"], e2e=sized["e2e_ms_avg"], itl=sized["itl_ms_avg"])
             st.dataframe(shown[list(view.TABLE_COLUMNS)], column_config=view.TABLE_COLUMNS, hide_index=True)
-            st.caption(f"{sc.traffic.peak_req_per_s:,.1f} peak req/s within {sc.query.limits.describe()}, from the "
+            st.caption(f"{sc.traffic.peak_req_per_s:,.1f} peak req/s within {md(sc.query.limits.describe())}, from the "
                        "sidebar scenario.")
 
 with st.expander("How accurate is the model?"):
