@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _size_args(p: argparse.ArgumentParser) -> None:
-    """The scenario's flags, shared by `size` and `quote`."""
+def _query_args(p: argparse.ArgumentParser) -> None:
+    """What to search: the data, the model and lengths, the filters and the latency limits (size, quote, capacity)."""
     p.add_argument("--data", action="append", type=Path, help="benchmark file or folder (repeatable)")
     p.add_argument("--model", required=True)
     p.add_argument("--gpu", action="append", default=[], help="GPU filter (repeatable)")
@@ -86,13 +86,18 @@ def _size_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--itl-ms", type=float)
     p.add_argument("--min-tok-per-s-per-user", type=float)
     p.add_argument("--stat", default="avg", choices=["avg", "p50", "p90", "p95", "p99"])
+    p.add_argument("--interpolate", action="store_true", help="also points interpolated to the exact limit")
+
+
+def _size_args(p: argparse.ArgumentParser) -> None:
+    """The scenario's flags, shared by `size` and `quote`."""
+    _query_args(p)
     p.add_argument("--peak-rps", type=float)
     p.add_argument("--calls-per-year", type=float)
     p.add_argument("--minutes-per-call", type=float)
     p.add_argument("--rag-calls-per-minute", type=float)
     p.add_argument("--llm-requests-per-rag-call", type=float)
     p.add_argument("--peak-factor", type=float)
-    p.add_argument("--interpolate", action="store_true", help="also points interpolated to the exact limit")
     p.add_argument("--utilisation", type=float, default=1.0,
                    help="plan at this share of the benchmarked throughput (1 = as measured, the course; 0.8 = 20 %% headroom)")
     p.add_argument("--rank-by", default="servers", choices=["servers", "cost"],
@@ -145,19 +150,7 @@ def _planning_args(p: argparse.ArgumentParser) -> None:
 
 
 def _capacity_args(k: argparse.ArgumentParser) -> None:
-    k.add_argument("--data", action="append", type=Path, help="benchmark file or folder (repeatable)")
-    k.add_argument("--model", required=True)
-    k.add_argument("--gpu", action="append", default=[], help="GPU filter (repeatable)")
-    k.add_argument("--tp", action="append", type=int, default=[], help="TP filter (repeatable)")
-    k.add_argument("--precision", action="append", default=[], help="precision filter (repeatable)")
-    k.add_argument("--isl", type=int, required=True, help="input tokens per request")
-    k.add_argument("--osl", type=int, required=True, help="output tokens per request")
-    k.add_argument("--ttft-ms", type=float)
-    k.add_argument("--e2e-ms", type=float)
-    k.add_argument("--itl-ms", type=float)
-    k.add_argument("--min-tok-per-s-per-user", type=float)
-    k.add_argument("--stat", default="avg", choices=["avg", "p50", "p90", "p95", "p99"])
-    k.add_argument("--interpolate", action="store_true", help="also points interpolated to the exact limit")
+    _query_args(k)
     k.add_argument("--utilisation", type=float, default=1.0, help="plan at this share of the benchmarked throughput")
     have = k.add_mutually_exclusive_group(required=True)
     have.add_argument("--servers", type=int, help="servers you have (of the GPU's usual 8)")
@@ -240,13 +233,19 @@ def _size(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sized(args: argparse.Namespace) -> tuple[Sizing, LoadedData]:
-    """The scenario the flags describe, sized: inputs checked first, then the data read (its notices on stderr)."""
-    traffic = _traffic(args)
+def _query(args: argparse.Namespace) -> Query:
+    """The search the flags of _query_args describe, checked before any data is read."""
     limits = Limits(args.ttft_ms, args.e2e_ms, args.itl_ms, args.min_tok_per_s_per_user, args.stat)
     query = Query(args.model, args.isl, args.osl, limits, tuple(args.gpu), tuple(args.tp), tuple(args.precision),
                   args.interpolate)
     check_query(query)
+    return query
+
+
+def _sized(args: argparse.Namespace) -> tuple[Sizing, LoadedData]:
+    """The scenario the flags describe, sized: inputs checked first, then the data read (its notices on stderr)."""
+    traffic = _traffic(args)
+    query = _query(args)
     check_utilisation(args.utilisation)  # the inputs first: a typo is one line, before any data is read
     plan = _plan(args, growth=True)
     planning.design(traffic, plan)  # checks the plan fits the traffic before any data is read
@@ -411,9 +410,7 @@ def _pair(values: list[float] | None) -> tuple[float, float] | None:
 
 
 def _capacity(args: argparse.Namespace) -> int:
-    limits = Limits(args.ttft_ms, args.e2e_ms, args.itl_ms, args.min_tok_per_s_per_user, args.stat)
-    query = Query(args.model, args.isl, args.osl, limits, tuple(args.gpu), tuple(args.tp), tuple(args.precision),
-                  args.interpolate)
+    query = _query(args)
     business = ("minutes_per_call", "rag_calls_per_minute", "llm_requests_per_rag_call", "peak_factor")
     given = [n for n in business if getattr(args, n) is not None]
     if given and len(given) != len(business):
