@@ -341,7 +341,7 @@ def _cost_text(result: Sizing) -> str:
     o = result.options
     lines = ["", f"Cost per year ({cost.describe(costing)}):"]
     table = pd.DataFrame({
-        "gpu": o["gpu"], "tp": o["tp"], "precision": o["precision"], "servers": o["servers_packed"],
+        "gpu": o["gpu_key"], "tp": o["tp"], "precision": o["precision"], "servers": o["servers_packed"],
         "on-prem $/yr": o["onprem_usd_per_year"], "cloud $/yr": o["cloud_usd_per_year"], "API $/yr": o["api_usd_per_year"],
         "power $/yr": o["power_usd_per_year"], f"{cost.BASIS_NAMES[costing.basis]} $/1k prompts":
             o[f"{costing.basis}_usd_per_1k_prompts"], "$/1M tokens": o["usd_per_m_tokens"], "kW": o["kw"],

@@ -742,7 +742,8 @@ def _crossover(a: str, b: str, grid: np.ndarray, values: list[tuple[float, float
     against = np.flatnonzero(signs == -final)
     if against.size == 0:
         return Crossover(cheaper, dearer, None, f"{_cap(BASIS_NAMES[cheaper])} is never dearer than "
-                                                f"{BASIS_NAMES[dearer]} from {lo} to {hi} calls a year")
+                                                f"{BASIS_NAMES[dearer]} from {lo} to {hi} calls a year (no "
+                                                "break-even)")
     i = int(against[-1])
     lo_c, hi_c = float(grid[i]), float(grid[i + 1])
 
