@@ -487,8 +487,11 @@ def to_text(result: Sizing) -> str:
         from core.perfmodel import accuracy_note
 
         lines.append(f"  rows marked modeled are {accuracy_note()}")
-    lines.append(table.drop(columns=["spread", "notes", "by_year"], errors="ignore")
-                 .to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+    shown = ["gpu", "tp", "precision", "concurrency", "ttft_ms", "e2e_ms", "itl_ms", "prompts_per_s_per_server",
+             "servers_exact", "servers_low", "servers", "servers_high", "gpus", "utilisation", "p_wait", "point",
+             "provenance"]  # the rest (spread, notes, cost, growth) is in --json and in the lines below
+    lines.append(table[[c for c in shown if c in table]].to_string(index=False, na_rep="–",
+                                                                   float_format=lambda x: f"{x:,.2f}"))
     lines += ["", *planning.summary_lines(result)]
     return "\n".join(lines)
 
