@@ -136,14 +136,20 @@ def traffic_inputs(exact: bool = False) -> None:
         fields = (("peak_rps", "Peak requests per second", 0.0, PEAK_RPS_MAX, 10.0, "%.1f", None),)
     else:
         fields = TRAFFIC_FIELDS
+    state = st.session_state
     for key, label, low, high, step, box, tip in fields:
+        # A slider on one page is a box on another: a new widget, which would start at its default. Handing it the
+        # value the other one left (as a value set by the app, with no default beside it) keeps the user's figure.
+        if key in state:
+            state[key] = state[key]
+        start = {} if key in state else {"value": COURSE[key]}
         if exact:
-            value = st.number_input(label, min_value=low, max_value=high, value=COURSE[key], step=step, format=box,
-                                    key=key, bind="query-params", help=tip)
+            value = st.number_input(label, min_value=low, max_value=high, step=step, format=box, key=key,
+                                    bind="query-params", help=tip, **start)
             if key == "calls" and value is not None:  # a box has no thousands separators: say it as people read it
                 st.caption(f"{value:,.0f} calls a year")
         else:
-            st.slider(label, min_value=low, max_value=high, value=COURSE[key], step=step, format="localized", key=key,
+            st.slider(label, min_value=low, max_value=high, step=step, format="localized", key=key, **start,
                       bind="query-params", help=(tip + ". " if tip else "") + "Exact values: type them on the "
                       "Traffic page")
     burst = st.select_slider(
