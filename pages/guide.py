@@ -44,8 +44,13 @@ st.markdown("""
    (and the default here) plans at 100 %.
 
 ### Planning beyond one number
-Every setting below is in the sidebar (the burst allowance sits with the traffic, on the Traffic page in its body),
-and every one travels in the page's link.
+Every setting below is in the sidebar, under "Headroom, range, spares and growth" (the burst allowance sits with
+the traffic, in the Traffic page's body there), and every one travels in the page's link.
+- **Sliders.** The latency limits (time to first token, end-to-end, inter-token, tokens per second per user) are
+  sliders over sensible steps, "off" first, in the sidebar of every page: move one and the count follows. The
+  traffic assumptions are sliders too (30,000,000 calls a year); to type an exact figure, use the boxes on the
+  Traffic page. A link with a number between two steps (say an old link's TTFT 320 ms) is read as the nearest step,
+  and a message says so.
 - **Bursts.** The peak factor turns the yearly average into a busy-hour rate, but inside that hour requests still
   arrive at random, so some seconds bring more than the average. Choose a burst percentile and a window (say 99 %
   over 1 second) and the servers are sized for the number of requests that 99 % of 1-second windows stay under
@@ -63,9 +68,10 @@ and every one travels in the page's link.
   low and its high end. For figures from the performance model, its own error on the measurements it was
   calibrated on (wider for FP4 and GPUs nobody measured); for measurements, the spread between repeated runs and
   the step to the next concurrency in the data (the limit is crossed somewhere between two measured points); and
-  the ranges you give for the peak factor and the minutes per call. They are combined as independent, and each
-  source's share says which to pin down first. When the chosen point is the highest concurrency the data has, the
-  answer says "the data stops here": a run at a higher concurrency might need fewer servers.
+  the ranges you give for the peak factor and the minutes per call ("could be off by ± %"). They are combined as
+  independent, and each source's share says which to pin down first. When the chosen point is the highest
+  concurrency the data has, the answer says "the data stops here": a run at a higher concurrency might need fewer
+  servers.
 - **Which assumption matters (tornado).** For the recommended configuration, each assumption moves down and up,
   the others held: the peak factor, minutes per call and requests per call (±20 %, or your range), the latency
   limit (±20 %), the input and output length (to the next length in the data) and the range's own sources. The

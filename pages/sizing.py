@@ -34,6 +34,13 @@ def _cost_steps(key: str, scenario: str, _table: pd.DataFrame, _query: Query, _t
     return servers_by_limit(_table, _query, _traffic, list(limits), _metric, _utilisation, _plan)
 
 
+@st.cache_data(show_spinner=False, max_entries=256, ttl=data.CACHE_TTL)
+def _cost_chart(key: str, scenario: str, limit_ms: float | None, _steps: pd.DataFrame) -> dict:
+    """The cost-of-latency chart's Vega-Lite spec, keyed like the steps it draws plus the user's limit: building the
+    Altair chart costs more than the rest of the page's rerun after a slider move."""
+    return charts.cost_of_latency(_steps, limit_ms).to_dict(validate=False)
+
+
 def _highlight(frame: pd.DataFrame) -> pd.DataFrame:
     """Interpolated points on an amber background, so they never pass for measured ones."""
     styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
@@ -50,7 +57,7 @@ with right:
         st.caption(f"{result.best['servers_exact']:.2f} servers exactly: {md(result.best['gpu'])} · "
                    f"TP{int(result.best['tp'])} · {md(result.best['precision'])} at concurrency "
                    f"{result.best['load']:.3g}")
-        planning.range_line(result.best)
+        planning.range_line(result.best, "The Answer page says how sure, and why.")
         view.dropped_beside(loaded, result.best)
 if result is not None:
     for note in result.frontier.notes:
@@ -72,8 +79,9 @@ if result is not None:
         st.subheader("The cost of latency")
         swept = (replace(q, limits=replace(q.limits, **{metric: None})), result.traffic, metric, result.utilisation,
                  Plan(burst=sc.plan.burst, p_wait=sc.plan.p_wait, ranges=False))
-        steps = _cost_steps(loaded.key, view.content_key(*swept), loaded.table, *swept)
-        view.chart(charts.cost_of_latency(steps, getattr(q.limits, metric)))
+        swept_key = view.content_key(*swept)
+        steps = _cost_steps(loaded.key, swept_key, loaded.table, *swept)
+        st.vega_lite_chart(_cost_chart(loaded.key, swept_key, getattr(q.limits, metric), steps), width="stretch")
         st.caption(f"Servers needed as the {'TTFT' if metric == 'ttft_ms' else 'end-to-end'} limit ({q.limits.stat}) "
                    "moves, other limits held; the red line is yours. Solid: whole servers; dashed: exact.")
 if result is not None:

@@ -97,8 +97,9 @@ def _capacity_cached(key: str, scenario: str, _table: pd.DataFrame, _query: Quer
 
 
 # ---------------------------------------------------------------------------------------------------- Answer page
-def range_line(best: pd.Series) -> None:
-    """Right under the count: '5 servers (likely 4–6)', the exact range, and the flag where the data stops."""
+def range_line(best: pd.Series, why: str = "How sure, and why, below.") -> None:
+    """Right under the count: '5 servers (likely 4–6)', the exact range, and the flag where the data stops. `why`:
+    where the sources of the range are told (below on the Answer page)."""
     servers = int(best["servers"])
     likely = planning.likely(best)
     low, high = best.get("servers_exact_low"), best.get("servers_exact_high")
@@ -106,8 +107,7 @@ def range_line(best: pd.Series) -> None:
     if low is not None and high is not None and not pd.isna(low):
         top = f"{high:,.2f}" if math.isfinite(high) else "no upper bound"
         exact = f": from {low:,.2f} to {top} servers exactly, around {best['servers_exact']:,.2f}"
-    st.markdown(f"**{plural(servers, 'server')}{f' ({likely})' if likely else ' (no spread known)'}**{exact}. "
-                "How sure, and why, below.")
+    st.markdown(f"**{plural(servers, 'server')}{f' ({likely})' if likely else ' (no spread known)'}**{exact}. {why}")
     if bool(best.get("data_edge", False)):
         st.warning("The data stops here: this configuration's best point is the highest concurrency benchmarked, so "
                    "its throughput may be higher (and the count lower) than the data can show. A run at a higher "
@@ -221,7 +221,7 @@ def _growth(result: Sizing) -> None:
                 f"{1 + plan.growth_per_year:g}^year, sized on {md(best.get('gpu_key', best['gpu']))} TP{int(best['tp'])}"
                 f" {md(best['precision'])} (today's choice) with the same headroom"
                 + (" and burst allowance" if plan.burst else "") + ".")
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1])
     left.dataframe(years, hide_index=True, key="growth_table", column_config={
         "year": st.column_config.NumberColumn("Year", help="0: today"),
         "peak_rps": st.column_config.NumberColumn("Peak req/s", format="%,.1f"),

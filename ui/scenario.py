@@ -76,9 +76,9 @@ def sidebar(page: str, data: Data) -> None:
     with st.sidebar:
         st.markdown("### Scenario")
         workload_inputs(data)
+        limit_inputs()  # the sliders people move most, first
         if "traffic" not in own:
             traffic_inputs()
-        limit_inputs()
         if "filters" not in own:
             with st.expander("GPU, TP and precision filters"):
                 filter_inputs(data)
