@@ -88,9 +88,11 @@ def snap(key: str, raw: str, options: tuple[float, ...]) -> tuple[str | None, st
     if not steps:
         return None, None
     nearest = min(steps, key=lambda o: (abs(o - number), o))
+    where = ("lies between the steps of" if min(steps) <= number <= max(steps) else
+             f"is outside the range ({md(step_text(min(steps)))} to {md(step_text(max(steps)))}) of")
     note = None if nearest == number else (
-        f"The link's {md(key)}={md(raw)} lies between the steps of the {md(LABELS.get(key, key))} slider: using the "
-        f"nearest, {md(step_text(nearest))}.")
+        f"The link's {md(key)}={md(raw)} {where} the {md(LABELS.get(key, key))} slider: using the nearest, "
+        f"{md(step_text(nearest))}.")
     return step_text(nearest), note
 
 

@@ -211,9 +211,13 @@ def test_a_bad_link_value_is_a_toast_not_a_traceback(default_data, params, named
 
 def test_a_link_value_between_steps_snaps_and_says_so(default_data):
     """An old link's ttft=320 (from the number-box days) is read as the nearest step, 300, and said."""
-    at = _opened({"ttft": "320", "burst_window": "7"})
+    at = _opened({"ttft": "320", "burst_window": "7", "burst": "42"})
     no_errors(at)
     assert at.select_slider(key="ttft").value == 300.0 and at.select_slider(key="burst_window").value == 10.0
+    assert at.select_slider(key="burst").value == 95.0
     toasts = [plain(t.value) for t in at.toast]
-    assert any("ttft=320" in t and "nearest, 300" in t for t in toasts), toasts
+    assert any("ttft=320 lies between the steps" in t and "nearest, 300" in t for t in toasts), toasts
     assert any("burst_window=7" in t and "nearest, 10" in t for t in toasts), toasts
+    assert any("burst=42 is outside the range (95 to 99.9)" in t and "nearest, 95" in t for t in toasts), toasts
+    at.run()  # said once
+    assert not at.toast
