@@ -34,15 +34,15 @@ RANGE_COLUMNS = {
 CAPACITY_COLUMNS = {
     "gpu": st.column_config.TextColumn("GPU"), "tp": st.column_config.NumberColumn("TP"),
     "precision": st.column_config.TextColumn("Precision"),
-    "servers": st.column_config.NumberColumn("Servers"),
-    "usable_servers": st.column_config.NumberColumn("Serving", help="Servers less the spares"),
-    "instances": st.column_config.NumberColumn("Instances"),
     "peak_rps": st.column_config.NumberColumn("Peak req/s carried", format="%,.1f",
                                               help="The peak whose traffic (and burst) these servers carry within "
                                                    "the limits and headroom"),
     "calls_per_year": st.column_config.NumberColumn("Calls per year", format="%,.0f",
                                                     help="That peak through your call assumptions: ÷ peak factor × "
                                                          "seconds per year ÷ requests per call"),
+    "servers": st.column_config.NumberColumn("Servers"),
+    "usable_servers": st.column_config.NumberColumn("Serving", help="Servers less the spares"),
+    "instances": st.column_config.NumberColumn("Instances"),
     "usd_per_month": st.column_config.NumberColumn("USD / month", format="$%,.0f"),
     "provenance": st.column_config.TextColumn("Source"),
 }
@@ -216,13 +216,14 @@ def _growth(result: Sizing) -> None:
                    "year).")
         return
     years = result.by_year[result.by_year["option"] == 0].drop(columns="option")
+    shown = years if plan.burst else years.drop(columns="design_rps")  # without bursts it repeats the peak
     best = result.best
     st.markdown(f"**Growth.** Traffic growing {pct(plan.growth_per_year)} a year: each year's peak is today's × "
                 f"{1 + plan.growth_per_year:g}^year, sized on {md(best.get('gpu_key', best['gpu']))} TP{int(best['tp'])}"
                 f" {md(best['precision'])} (today's choice) with the same headroom"
                 + (" and burst allowance" if plan.burst else "") + ".")
     left, right = st.columns([1, 1])
-    left.dataframe(years, hide_index=True, key="growth_table", column_config={
+    left.dataframe(shown, hide_index=True, key="growth_table", column_config={
         "year": st.column_config.NumberColumn("Year", help="0: today"),
         "peak_rps": st.column_config.NumberColumn("Peak req/s", format="%,.1f"),
         "design_rps": st.column_config.NumberColumn("Sized for", format="%,.1f"),
@@ -312,5 +313,5 @@ def burst_words(d: planning.Design) -> str:
                 "instead, or a P(wait) target (sidebar, Headroom) to size the queue.")
     extra = d.design_req_per_s / d.peak_req_per_s - 1 if d.peak_req_per_s else np.nan
     return (f"The burst allowance adds {pct(extra, 1)} to the peak: {d.burst.percentile:g} % of "
-            f"{plural(d.burst.window_s, 'second')} windows bring at most {d.design_req_per_s:,.1f} requests a "
+            f"{d.burst.window_s:g}-second windows bring at most {d.design_req_per_s:,.1f} requests a "
             "second. Longer windows need less (queues absorb the rest), shorter ones more.")

@@ -131,8 +131,8 @@ def test_spares_and_growth(default_data):
     assert metric(at, "Servers with spares") == str(whole + 2)
     said = texts(at).replace("**", "")
     assert f"{whole} server" in said and f"= {whole + 2} servers to buy" in said
-    years = _frame(at, "design_rps")
-    assert list(years["year"]) == [0, 1, 2, 3]
+    years = _frame(at, "servers_with_spares")
+    assert list(years["year"]) == [0, 1, 2, 3] and "design_rps" not in years  # no burst: "sized for" is the peak
     assert [round(v, 1) for v in years["peak_rps"]] == [199.8, 249.7, 312.1, 390.2]
     today = float(years["servers_exact"].iloc[0])
     assert list(years["servers_exact"]) == pytest.approx([today * 1.25 ** y for y in range(4)], rel=1e-9)
