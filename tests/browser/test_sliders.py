@@ -1,5 +1,6 @@
 """Issue 10 in a real browser: the TTFT limit is a slider in the sidebar; moving it with the keyboard moves the
-Answer page's count and its range, writes the step into the address, and the address opens the same answer."""
+Answer page's count and its range, writes the step into the address, and the address opens the same answer; a
+traffic slider's value is the Traffic page's exact box's."""
 
 from __future__ import annotations
 
@@ -46,3 +47,12 @@ def test_the_ttft_slider_moves_the_answer_and_travels_in_the_link(server, page, 
         screenshot(other, "sliders-answer-ttft-50-390px")
     finally:
         other.close()
+    calls = page.locator(".st-key-calls input[type='range']")  # a traffic slider, a box on the Traffic page
+    calls.focus()
+    calls.press("ArrowRight")  # one step of a million
+    wait_for_app(page)
+    expect(calls).to_have_attribute("aria-valuetext", "31,000,000")  # thousands separators
+    page.get_by_test_id("stTopNav").get_by_role("link").filter(has_text="Traffic").click()
+    wait_for_app(page)
+    expect(page.locator(".st-key-calls input")).to_have_value("31000000")  # the slider's value, typeable here
+    expect(page.locator(".st-key-ttft input[type='range']")).to_have_attribute("aria-valuetext", "50")
