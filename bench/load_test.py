@@ -36,6 +36,7 @@ from core.sizing import size  # noqa: E402
 from core.table import DEFAULT_BENCHMARK_DIR, combine, load_paths  # noqa: E402
 from core.traffic import TrafficInputs, derive  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
+from ui.scenario import STEPS  # noqa: E402
 
 TTFTS = (200.0, 300.0, 500.0, 1000.0)
 FAILURES = ROOT / "artifacts" / "load-test-failures"
@@ -149,6 +150,14 @@ async def add_upload(page, url: str, name: str, data: bytes, rows: int, report: 
             break
 
 
+async def press(page, key: str, steps: int) -> None:
+    """Move a slider as a person does with the keyboard: one arrow key per step (negative: to the left)."""
+    thumb = page.locator(f".st-key-{key} input[type='range']")
+    await thumb.focus()
+    for _ in range(abs(steps)):
+        await thumb.press("ArrowRight" if steps > 0 else "ArrowLeft")
+
+
 async def one_session(browser, url: str, worker: int, args, expected: Expected, end: float,
                       report: Report) -> None:
     context = await browser.new_context()
@@ -162,9 +171,7 @@ async def one_session(browser, url: str, worker: int, args, expected: Expected, 
             # every upload has the same name, not the same content
             await add_upload(page, url, "nim.csv", data, len(expected.tables[model]), report)
             report.uploads += 1
-            box = page.locator(".st-key-minutes input")
-            await box.fill(f"{minutes:g}")
-            await box.press("Enter")
+            await press(page, "minutes", round((minutes - 10.0) / 0.5))  # the slider's step, from the default
         else:
             await page.goto(f"{url}/?minutes={minutes:g}")
         await settle(page)
@@ -172,9 +179,8 @@ async def one_session(browser, url: str, worker: int, args, expected: Expected, 
         step = 0
         while time.time() < end:
             ttft = TTFTS[(worker + step) % len(TTFTS)]
-            box = page.locator(".st-key-ttft input")
-            await box.fill(f"{ttft:g}")
-            await box.press("Enter")
+            thumb = page.locator(".st-key-ttft input[type='range']")
+            await press(page, "ttft", STEPS["ttft"].index(ttft) - int(await thumb.get_attribute("value")))
             await settle(page)
             if await page.get_by_test_id("stException").count():
                 report.exceptions += 1

@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from core import quote
-from ui import data, links, nav, scenario, view
+from ui import data, links, nav, planning, scenario, view
 from ui.text import md
 
 nav.ensure_router()
@@ -30,6 +30,7 @@ if not view.problems(sc):
             cost = best["usd_per_month"]
             cols[4].metric("Rental cost / month", f"${cost:,.0f}" if math.isfinite(cost) else "n/a",
                            help="Whole servers × 8 GPUs × the catalog's price per GPU-hour (see Data page) × 730 h")
+            planning.range_line(best)
             view.dropped_beside(loaded, best)
             st.markdown(scenario.describe(sc))
             kind = ("**measured** benchmark data" if best["provenance"] == "measured"
@@ -45,6 +46,7 @@ if not view.problems(sc):
                 st.markdown("**Runners-up**")
                 st.dataframe(others, column_config=view.TABLE_COLUMNS, hide_index=True)
             view.provenance_caption(result.options)
+            planning.answer_details(loaded, sc, result)
         link = links.share_link()
         note = view.data_note(loaded)
         cols = st.columns(3)

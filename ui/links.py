@@ -15,29 +15,85 @@ DATA_PARAM = "data"  # the fingerprint of the data a link's numbers came from, w
 _PENDING = "_url_pending"  # session key: the link's values not yet checked against the widgets they seed
 _SEEN = "_url_seen"  # session key: set after the session's first run
 _LINK_DATA = "_link_data"  # session key: the data fingerprint the link that opened the session carried
+_CARRIED = "_url_carried"  # session key: the link's values, carried over the rerun that put snapped values in the URL
+_SNAPPED = "_url_snapped"  # session key: what snapping a link's values did, said on the rerun
 LABELS = {
     "model": "model", "lengths": "input/output tokens", "peak_direct": "give the peak directly",
     "peak_rps": "peak requests per second", "calls": "calls per year", "minutes": "minutes per call",
     "rag": "RAG calls per minute", "llm": "LLM requests per RAG call", "peak_factor": "peak factor",
-    "ttft": "TTFT limit (ms)", "e2e": "end-to-end limit (ms)", "tps_user": "tokens/s per user",
+    "ttft": "TTFT limit (ms)", "e2e": "end-to-end limit (ms)", "itl": "inter-token limit (ms)",
+    "tps_user": "tokens/s per user",
     "stat": "statistic", "gpus": "GPU filter", "tps": "TP filter", "precisions": "precision filter",
     "rank": "rank by", "utilisation": "planned utilisation (%)", "interpolate": "interpolate",
     "view": "frontier view", "wi_model": "what-if model", "wi_gpus": "what-if GPUs", "wi_tps": "what-if TP",
     "wi_prec": "what-if precision", "wi_isl": "what-if input tokens", "wi_osl": "what-if output tokens",
-    "wi_maxc": "what-if highest concurrency",
+    "wi_maxc": "what-if highest concurrency", "burst": "burst percentile (%)", "burst_window": "burst window (s)",
+    "p_wait": "P(wait) target (%)", "spares": "spare servers", "growth": "growth per year (%)",
+    "years": "growth horizon (years)", "pf_spread": "peak factor range (± %)", "min_spread": "minutes per call range (± %)",
+    "have": "capacity question", "have_servers": "servers you have", "have_usd": "monthly budget (USD)",
 }
 
 
-def remember_url_values() -> None:
+def remember_url_values(page: st.Page | None = None, steps: dict[str, tuple[float, ...]] | None = None) -> None:
     """On a session's first run, note the link's values; widgets bound to the URL are seeded from them later in the
-    run, and check_url_values says which they could not use. Later runs check nothing (the URL is then the app's)."""
-    if _SEEN in st.session_state:
-        st.session_state[_PENDING] = {}
+    run, and check_url_values says which they could not use. Later runs check nothing (the URL is then the app's).
+
+    `steps`: the options of the select sliders, by key. A link's number between two steps (an old link's ttft=320,
+    or 0 for "off") is snapped to the nearest step: the page is opened again with the snapped value in the URL (so
+    the slider, the address bar and a link made from it agree), and a toast says what was snapped."""
+    state = st.session_state
+    if _SEEN in state:
+        state[_PENDING] = state.pop(_CARRIED, {})
+        for note in state.pop(_SNAPPED, []):
+            st.toast(note, icon=":material/tune:")
         return
-    st.session_state[_SEEN] = True
-    st.session_state[_LINK_DATA] = st.query_params.get(DATA_PARAM)
-    st.session_state[_PENDING] = {key: st.query_params.get_all(key) for key in st.query_params
-                                  if key != DATA_PARAM}
+    state[_SEEN] = True
+    state[_LINK_DATA] = st.query_params.get(DATA_PARAM)
+    pending = {key: st.query_params.get_all(key) for key in st.query_params if key != DATA_PARAM}
+    snapped, notes = {}, []
+    for key, options in (steps or {}).items():
+        if pending.get(key):
+            text, note = snap(key, pending[key][-1], options)
+            if text is not None:
+                snapped[key] = text
+                notes += [note] if note else []
+    state[_PENDING] = pending
+    if snapped and page is not None:
+        state[_CARRIED] = pending | {key: [text] for key, text in snapped.items()}
+        state[_SNAPPED] = notes
+        params = [(key, snapped.get(key, value)) for key in st.query_params for value in st.query_params.get_all(key)]
+        st.switch_page(page, query_params=params)
+
+
+def step_text(value: object) -> str:
+    """A select slider's step as it shows and as the URL carries it: 'off' for 0, else the plain number (300, 99.9)."""
+    number = float(value)  # type: ignore[arg-type]
+    return "off" if number == 0 else f"{number:g}"
+
+
+def snap(key: str, raw: str, options: tuple[float, ...]) -> tuple[str | None, str | None]:
+    """The step a link's number stands for, and the sentence saying so when it moved: (None, None) when the value is
+    a step as written, or not a number the steps can stand for (then check_url_values says it was not used)."""
+    shown = [step_text(o) for o in options]
+    raw = raw.strip()
+    if raw in shown:
+        return None, None
+    try:
+        number = float(raw)
+    except ValueError:
+        return None, None
+    if not math.isfinite(number) or number < 0:
+        return None, None
+    steps = [o for o in options if o > 0] if number > 0 else [o for o in options if o == 0]
+    if not steps:
+        return None, None
+    nearest = min(steps, key=lambda o: (abs(o - number), o))
+    where = ("lies between the steps of" if min(steps) <= number <= max(steps) else
+             f"is outside the range ({md(step_text(min(steps)))} to {md(step_text(max(steps)))}) of")
+    note = None if nearest == number else (
+        f"The link's {md(key)}={md(raw)} {where} the {md(LABELS.get(key, key))} slider: using the nearest, "
+        f"{md(step_text(nearest))}.")
+    return step_text(nearest), note
 
 
 def check_url_values(formats: dict[str, Callable[[object], object]] | None = None) -> None:
@@ -47,20 +103,23 @@ def check_url_values(formats: dict[str, Callable[[object], object]] | None = Non
     pending: dict[str, list[str]] = st.session_state.get(_PENDING) or {}
     for key in [k for k in pending if k in st.session_state]:
         raws, value = pending.pop(key), st.session_state[key]
-        shown = (formats or {}).get(key, str)
-        if not _accepted(raws, value, shown):
-            used = ", ".join(_text(v, shown) for v in value) if isinstance(value, (list, tuple)) else _text(value, shown)
+        shown = (formats or {}).get(key)
+        if not _accepted(raws, value, shown or str):
+            used = (", ".join(_text(v, shown) for v in value) if isinstance(value, (list, tuple))
+                    else _text(value, shown))
             st.toast(f"The link's {md(key)}={md(', '.join(raws))} is not a valid {md(LABELS.get(key, key))}: "
                      f"using {md(used or 'none')} instead.", icon=":material/link_off:")
 
 
-def _text(value: object, shown: Callable[[object], object]) -> str:
+def _text(value: object, shown: Callable[[object], object] | None) -> str:
     """A widget value as the page shows it: 300 rather than 300.0, an option by its label."""
     if value is None:
         return ""
+    if shown is not None:
+        return str(shown(value))
     if isinstance(value, float) and not isinstance(value, bool):
         return f"{value:g}"
-    return str(shown(value))
+    return str(value)
 
 
 def _accepted(raws: list[str], value: object, shown: Callable[[object], object]) -> bool:
@@ -69,6 +128,8 @@ def _accepted(raws: list[str], value: object, shown: Callable[[object], object])
     if isinstance(value, (list, tuple)):
         return [str(shown(v)) for v in value] == raws
     raw = raws[-1].strip() if raws else ""
+    if raw == str(shown(value)):
+        return True
     if isinstance(value, bool):
         return raw.lower() == str(value).lower()
     if isinstance(value, (int, float)):

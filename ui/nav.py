@@ -61,7 +61,7 @@ def frame() -> st.Page:
     page = st.navigation(pages(), position="top")
     if page.url_path in ALIASES:
         return page
-    links.remember_url_values()
+    links.remember_url_values(page, scenario.STEPS)
     if problem := data.folder_problem():
         st.error(problem, icon=":material/folder_off:")
     current = data.current()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.errors import SizerError
 from core.frontier import Limits, Query
+from core.planning import BURST_PERCENTILES, BURST_WINDOWS_S, Burst, Plan
 from core.traffic import Traffic, TrafficInputs, derive, direct
 from ui import links
 from ui.data import Data, choices
@@ -17,14 +18,42 @@ from ui.text import md, plural
 # The course's call-centre example (Notebook 2): the defaults, and the preset that restores them.
 COURSE = {
     "model": "Llama 3 8B", "lengths": "2000/200", "peak_direct": False, "calls": 30_000_000.0, "minutes": 10.0,
-    "rag": 1.0, "llm": 3.0, "peak_factor": 7.0, "peak_rps": 200.0, "ttft": 300.0, "e2e": 0.0, "tps_user": 0.0,
-    "stat": "avg", "gpus": [], "tps": [], "precisions": [], "interpolate": False, "rank": "servers",
-    "utilisation": 100,
+    "rag": 1.0, "llm": 3.0, "peak_factor": 7.0, "peak_rps": 200.0, "ttft": 300.0, "e2e": 0.0, "itl": 0.0,
+    "tps_user": 0.0, "stat": "avg", "gpus": [], "tps": [], "precisions": [], "interpolate": False, "rank": "servers",
+    "utilisation": 100, "burst": 0.0, "burst_window": 1.0, "p_wait": 0.0, "spares": 0, "growth": 0, "years": 3,
+    "pf_spread": 0.0, "min_spread": 0.0,
 }
 COURSE_GPUS = ("H100 SXM",)  # the course sizes on DGX H100 (H100_80GB_HBM3 in its data)
 STATS = ("avg", "p95")
-OWNED = {"traffic": ("traffic",), "sizing": ("limits", "filters")}  # sections a page draws in its own body
-LAST_TRAFFIC, LAST_LIMITS = "_last_traffic", "_last_limits"  # session keys: the last valid traffic and limits
+OWNED = {"traffic": ("traffic",), "sizing": ("filters",)}  # sections a page draws in its own body
+LAST_TRAFFIC, LAST_LIMITS, LAST_PLAN = "_last_traffic", "_last_limits", "_last_plan"  # session keys: last valid ones
+
+# The select sliders' steps (0: off). A link's number between two steps snaps to the nearest (ui.links.snap).
+STEPS: dict[str, tuple[float, ...]] = {
+    "ttft": (0.0, 50.0, 75.0, 100.0, 150.0, 200.0, 250.0, 300.0, 400.0, 500.0, 600.0, 750.0, 1000.0, 1500.0, 2000.0,
+             3000.0, 5000.0, 7500.0, 10000.0),
+    "e2e": (0.0, 500.0, 1000.0, 1500.0, 2000.0, 3000.0, 4000.0, 5000.0, 7500.0, 10000.0, 15000.0, 20000.0, 30000.0,
+            60000.0),
+    "itl": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 75.0, 100.0, 150.0, 200.0),
+    "tps_user": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 75.0, 100.0, 150.0, 200.0),
+    "burst": (0.0, *BURST_PERCENTILES),
+    "burst_window": BURST_WINDOWS_S,
+    "p_wait": (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0),
+    "pf_spread": (0.0, 10.0, 20.0, 30.0, 50.0),
+    "min_spread": (0.0, 10.0, 20.0, 30.0, 50.0),
+}
+FORMATS = dict.fromkeys(STEPS, links.step_text)
+# Traffic assumptions: (key, label, min, max, step, the exact box's format, help). Sliders in the sidebar, boxes to
+# type exact values on the Traffic page; the same range for both, so a value typed there is one the slider shows.
+TRAFFIC_FIELDS = (
+    ("calls", "Calls per year", 0.0, 1e9, 1e6, "%.0f", "Conversations a year that reach the assistant"),
+    ("minutes", "Minutes per call", 0.0, 120.0, 0.5, "%.1f", None),
+    ("rag", "RAG calls per minute", 0.0, 20.0, 0.5, "%.1f", "Retrieval-augmented lookups per minute of a call"),
+    ("llm", "LLM requests per RAG call", 0.0, 20.0, 1.0, "%.1f", None),
+    ("peak_factor", "Peak factor (peak ÷ average)", 1.0, 30.0, 0.5, "%.1f",
+     "How much busier the busiest hour is than the yearly average"),
+)
+PEAK_RPS_MAX = 50_000.0
 
 
 @dataclass
@@ -36,6 +65,7 @@ class Scenario:
     traffic: Traffic | None = None
     rank_by: str = "servers"
     utilisation: float = 1.0
+    plan: Plan = field(default_factory=Plan)
     problems: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
 
@@ -46,12 +76,14 @@ def sidebar(page: str, data: Data) -> None:
     with st.sidebar:
         st.markdown("### Scenario")
         workload_inputs(data)
-        for name, draw in (("traffic", traffic_inputs), ("limits", limit_inputs)):
-            if name not in own:
-                draw()
+        limit_inputs()  # the sliders people move most, first
+        if "traffic" not in own:
+            traffic_inputs()
         if "filters" not in own:
             with st.expander("GPU, TP and precision filters"):
                 filter_inputs(data)
+        with st.expander("Headroom, range, spares and growth"):
+            planning_inputs()
         st.button("Load the course's call-centre example", on_click=load_course_example, icon=":material/school:",
                   help="30 M calls a year, 10 min each, 1 RAG call per minute, 3 LLM requests per RAG call, peak ×7; "
                        "Llama 3 8B, 2000 in / 200 out, TTFT ≤ 300 ms, on H100", width="stretch")
@@ -75,7 +107,8 @@ def load_course_example() -> None:
     st.toast(f"Loaded the course's call-centre example{missing}: {COURSE['model']}, 2000 in / 200 out; 30 M calls a "
              "year × 10 min × 1 RAG call per min × 3 LLM requests, peak ×7; TTFT ≤ 300 ms (avg); GPUs: "
              + (", ".join(gpus) if gpus else "all (the data has no H100 for this model)")
-             + "; every TP and precision; ranked by servers at 100 % of benchmarked throughput.",
+             + "; every TP and precision; ranked by servers at 100 % of benchmarked throughput; no burst "
+             "allowance, P(wait) target, range, spares or growth.",
              icon=":material/school:")
 
 
@@ -94,39 +127,92 @@ def workload_inputs(data: Data) -> None:
     links.check_url_values()
 
 
-def traffic_inputs(sliders: bool = False) -> None:
+def traffic_inputs(exact: bool = False) -> None:
+    """The traffic assumptions: sliders (the sidebar), or boxes that take exact values (the Traffic page); then the
+    burst allowance, which turns the peak into the rate the servers must carry."""
     st.toggle("Give the peak req/s directly", key="peak_direct", value=COURSE["peak_direct"], bind="query-params",
               help="Instead of deriving it from calls per year, minutes per call and the peak factor")
     if st.session_state.get("peak_direct", COURSE["peak_direct"]):
-        st.number_input("Peak requests per second", min_value=0.0, value=COURSE["peak_rps"], step=10.0, format="%.1f",
-                        key="peak_rps", bind="query-params")
+        fields = (("peak_rps", "Peak requests per second", 0.0, PEAK_RPS_MAX, 10.0, "%.1f", None),)
     else:
-        st.number_input("Calls per year", min_value=0.0, value=COURSE["calls"], step=1_000_000.0, format="%.0f",
-                        key="calls", bind="query-params")
-        number = st.slider if sliders else st.number_input
-        number("Minutes per call", min_value=0.0, max_value=120.0, value=COURSE["minutes"], step=0.5, key="minutes",
-               bind="query-params")
-        number("RAG calls per minute", min_value=0.0, max_value=20.0, value=COURSE["rag"], step=0.5, key="rag",
-               bind="query-params")
-        number("LLM requests per RAG call", min_value=0.0, max_value=20.0, value=COURSE["llm"], step=1.0, key="llm",
-               bind="query-params")
-        number("Peak factor (peak ÷ average)", min_value=1.0, max_value=30.0, value=COURSE["peak_factor"], step=0.5,
-               key="peak_factor", bind="query-params", help="How much busier the peak is than the yearly average")
-    links.check_url_values()
+        fields = TRAFFIC_FIELDS
+    state = st.session_state
+    for key, label, low, high, step, box, tip in fields:
+        # A slider on one page is a box on another: a new widget, which would start at its default. Handing it the
+        # value the other one left (as a value set by the app, with no default beside it) keeps the user's figure.
+        if key in state:
+            state[key] = state[key]
+        start = {} if key in state else {"value": COURSE[key]}
+        if exact:
+            value = st.number_input(label, min_value=low, max_value=high, step=step, format=box, key=key,
+                                    bind="query-params", help=tip, **start)
+            if key == "calls" and value is not None:  # a box has no thousands separators: say it as people read it
+                st.caption(f"{value:,.0f} calls a year")
+        else:
+            st.slider(label, min_value=low, max_value=high, step=step, format="localized", key=key, **start,
+                      bind="query-params", help=(tip + ". " if tip else "") + "Exact values: type them on the "
+                      "Traffic page")
+    burst = st.select_slider(
+        "Burst allowance (percentile)", STEPS["burst"], value=COURSE["burst"], format_func=links.step_text,
+        key="burst", bind="query-params",
+        help="The peak factor gives the busy hour's average rate; within it requests arrive at random, so some "
+             "seconds bring more. 99: size for the number of requests that 99 % of windows stay under (Poisson), "
+             "not for the average")
+    st.select_slider("Burst window (seconds)", STEPS["burst_window"], value=COURSE["burst_window"],
+                     format_func=links.step_text, key="burst_window", bind="query-params", disabled=not burst,
+                     help="How long a burst the servers must absorb: short windows need more allowance than long "
+                          "ones (queues smooth out longer bursts)")
+    links.check_url_values(FORMATS)
     _beside(_traffic)
 
 
 def limit_inputs() -> None:
-    st.number_input("TTFT limit (ms, 0 = none)", min_value=0.0, value=COURSE["ttft"], step=50.0, format="%.0f", key="ttft",
-                    bind="query-params", help="Time to first token: what a streaming user waits before text appears")
-    st.number_input("End-to-end limit (ms, 0 = none)", min_value=0.0, value=COURSE["e2e"], step=500.0, format="%.0f", key="e2e",
-                    bind="query-params", help="Time to the last token: what matters when another system waits")
-    st.number_input("Tokens/s per user, at least (0 = none)", min_value=0.0, value=COURSE["tps_user"], step=5.0, format="%.0f",
-                    key="tps_user", bind="query-params", help="Reading speed is roughly 5–10 tokens/s")
+    """The latency limits as sliders over sensible steps, off first."""
+    for key, label, tip in (
+        ("ttft", "TTFT limit (ms)", "Time to first token: what a streaming user waits before text appears"),
+        ("e2e", "End-to-end limit (ms)", "Time to the last token: what matters when another system waits"),
+        ("itl", "Inter-token limit (ms)", "The gap between two tokens once the answer streams; 1000 ÷ this = "
+                                          "tokens per second per user"),
+        ("tps_user", "Tokens/s per user, at least", "Reading speed is roughly 5–10 tokens/s; the same limit as an "
+                                                    "inter-token one (1000 ÷ tokens/s ms)"),
+    ):
+        st.select_slider(label, STEPS[key], value=COURSE[key], format_func=links.step_text, key=key,
+                         bind="query-params", help=tip)
     st.segmented_control("Statistic", STATS, key="stat", default=COURSE["stat"], bind="query-params",
                          help="avg: the mean over requests; p95: 95 % of requests are at least this fast")
-    links.check_url_values()
+    links.check_url_values(FORMATS)
     _beside(_limits)
+
+
+def planning_inputs() -> None:
+    """Headroom (a P(wait) target, or a plain utilisation), the traffic's range, spares and growth."""
+    s = st.session_state
+    waiting = st.select_slider(
+        "Plan so that a request waits with probability at most (%)", STEPS["p_wait"], value=COURSE["p_wait"],
+        format_func=links.step_text, key="p_wait", bind="query-params",
+        help="Headroom from the queue, not a guess: the fewest instances for which a request finds them all busy "
+             "at most this often (Erlang C). Off: plan at the utilisation below")
+    st.slider("Plan at (% of benchmarked throughput)", min_value=50, max_value=100, value=COURSE["utilisation"],
+              step=5, key="utilisation", bind="query-params", disabled=bool(waiting),
+              help="100 %: as benchmarked (the course). A fixed-concurrency benchmark overstates what bursty, open "
+                   "arrivals get at the same latency; 80 % leaves 20 % headroom. Unused while a P(wait) target "
+                   "chooses the headroom")
+    direct_peak = bool(s.get("peak_direct", COURSE["peak_direct"]))
+    for key, label in (("pf_spread", "The peak factor could be off by (± %)"),
+                       ("min_spread", "Minutes per call could be off by (± %)")):
+        st.select_slider(label, STEPS[key], value=COURSE[key], format_func=links.step_text, key=key,
+                         bind="query-params", disabled=direct_peak,
+                         help="Widens the answer's likely range and the tornado's bar for this assumption"
+                              + (" (only for a derived peak, not one given directly)" if direct_peak else ""))
+    st.number_input("Spare servers (N + k)", min_value=0, max_value=1000, value=COURSE["spares"], step=1,
+                    key="spares", bind="query-params",
+                    help="Servers for failures and maintenance, shown apart from the sized count")
+    growth = st.slider("Traffic growth per year (%)", min_value=-50, max_value=300, value=COURSE["growth"], step=5,
+                       key="growth", bind="query-params", help="0: no growth. Else servers for each year ahead")
+    st.slider("Growth horizon (years)", min_value=1, max_value=10, value=COURSE["years"], key="years",
+              bind="query-params", disabled=not growth)
+    links.check_url_values(FORMATS)
+    _beside(lambda state: _plan(state, _traffic_or_none(state)))
 
 
 def filter_inputs(data: Data) -> None:
@@ -137,10 +223,6 @@ def filter_inputs(data: Data) -> None:
     st.segmented_control("Rank by", ["servers", "cost"], key="rank", default=COURSE["rank"], bind="query-params",
                          help="servers: fewest servers (the course's question); cost: lowest monthly rental at the "
                               "catalog prices (Data page)")
-    st.slider("Plan at (% of benchmarked throughput)", min_value=50, max_value=100, value=COURSE["utilisation"],
-              step=5, key="utilisation", bind="query-params",
-              help="100 %: as benchmarked (the course). A fixed-concurrency benchmark overstates what bursty, open "
-                   "arrivals get at the same latency; 80 % leaves 20 % headroom")
     st.toggle("Interpolate to the exact limit", key="interpolate", bind="query-params",
               help="Also consider the point between the last measured concurrency that meets the limit and the "
                    "first that fails, linear in concurrency, never beyond the measured range")
@@ -163,9 +245,35 @@ def _traffic(s) -> Traffic:
                                 s.get("peak_factor", COURSE["peak_factor"])))
 
 
+def _traffic_or_none(s) -> Traffic | None:
+    try:
+        return _traffic(s)
+    except SizerError:
+        return None
+
+
+def _plan(s, traffic: Traffic | None) -> Plan:
+    """The planning inputs as the engine's Plan; the traffic's ranges are ± a share of the values given (only for a
+    derived peak)."""
+    burst = float(s.get("burst", COURSE["burst"]) or 0)
+    p_wait = float(s.get("p_wait", COURSE["p_wait"]) or 0)
+    growth = int(s.get("growth", COURSE["growth"]) or 0)
+    inputs = traffic.inputs if traffic is not None else None
+    ranges: dict[str, tuple[float, float]] = {}
+    for key, attr, floor in (("pf_spread", "peak_factor", 1.0), ("min_spread", "minutes_per_call", 0.0)):
+        share = float(s.get(key, COURSE[key]) or 0) / 100
+        if share and inputs is not None:
+            value = getattr(inputs, attr)
+            ranges[f"{attr}_range"] = (max(floor, value * (1 - share)), value * (1 + share))
+    return Plan(burst=Burst(burst, float(s.get("burst_window", COURSE["burst_window"]))) if burst else None,
+                p_wait=p_wait / 100 if p_wait else None, spares=int(s.get("spares", COURSE["spares"]) or 0),
+                growth_per_year=growth / 100 if growth else None,
+                years=int(s.get("years", COURSE["years"])) if growth else 0, **ranges)
+
+
 def _limits(s) -> Limits:
     limits = Limits(ttft_ms=_limit(s.get("ttft", COURSE["ttft"])), e2e_ms=_limit(s.get("e2e", COURSE["e2e"])),
-                    min_tok_per_s_per_user=_limit(s.get("tps_user", COURSE["tps_user"])),
+                    itl_ms=_limit(s.get("itl", COURSE["itl"])), min_tok_per_s_per_user=_limit(s.get("tps_user", COURSE["tps_user"])),
                     stat=s.get("stat") or COURSE["stat"])
     limits.checks()
     return limits
@@ -176,13 +284,21 @@ def current() -> Scenario:
     fall back to the session's last valid ones (or the course's, when a link opened the session with invalid ones),
     so the page stays drawn while the user corrects an input, and says which figures it shows."""
     s = st.session_state
-    out = Scenario(rank_by=s.get("rank") or COURSE["rank"], utilisation=s.get("utilisation", COURSE["utilisation"]) / 100)
+    waiting = bool(s.get("p_wait", COURSE["p_wait"]))  # a P(wait) target chooses the headroom instead
+    out = Scenario(rank_by=s.get("rank") or COURSE["rank"],
+                   utilisation=1.0 if waiting else s.get("utilisation", COURSE["utilisation"]) / 100)
     try:
         out.traffic = s[LAST_TRAFFIC] = _traffic(s)
     except SizerError as exc:
         out.traffic, which = (s[LAST_TRAFFIC], "the last valid") if LAST_TRAFFIC in s else (_traffic(COURSE), "the course's")
         out.stale.append(f"Traffic: {_plain(str(exc))}. Until it is fixed, the figures below are for {which} traffic, "
                          f"{out.traffic.peak_req_per_s:,.1f} req/s at peak.")
+    try:
+        out.plan = s[LAST_PLAN] = _plan(s, out.traffic)
+    except SizerError as exc:
+        out.plan, which = (s[LAST_PLAN], "the last valid") if LAST_PLAN in s else (Plan(), "the course's")
+        out.stale.append(f"Planning: {_plain(str(exc))}. Until it is fixed, the figures below use {which} planning "
+                         "choices.")
     model, lengths = s.get("model"), s.get("lengths")
     if not model or not lengths:
         out.problems.append("Choose a model and input/output lengths (no data is loaded for any model yet)")
@@ -210,7 +326,22 @@ def describe(sc: Scenario) -> str:
     return (f"**{md(q.model)}**, {plural(q.isl, 'input token')} → {plural(q.osl, 'output token')} per request, "
             f"**{sc.traffic.peak_req_per_s:,.1f} req/s at peak**, limit {md(q.limits.describe())}"
             f"{', interpolated operating points allowed' if q.interpolate else ''}"
-            f"{f', planned at {sc.utilisation:.0%} of benchmarked throughput' if sc.utilisation < 1 else ''}{narrowed}.")
+            f"{f', planned at {sc.utilisation:.0%} of benchmarked throughput' if sc.utilisation < 1 else ''}"
+            f"{_planned(sc.plan)}{narrowed}.")
+
+
+def _planned(plan: Plan) -> str:
+    """The planning choices beyond the course, as clauses of the scenario's sentence."""
+    parts = []
+    if plan.burst is not None:
+        parts.append(f"sized for the {plan.burst.percentile:g} % burst over {plural(plan.burst.window_s, 'second')}")
+    if plan.p_wait is not None:
+        parts.append(f"headroom for P(wait) ≤ {plan.p_wait * 100:g} %")
+    if plan.spares:
+        parts.append(f"plus {plural(plan.spares, 'spare server')}")
+    if plan.growth_per_year is not None:
+        parts.append(f"traffic growing {plan.growth_per_year * 100:g} % a year for {plural(plan.years, 'year')}")
+    return "".join(f", {p}" for p in parts)
 
 
 def _limit(value: object) -> float | None:

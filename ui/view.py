@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -9,9 +10,12 @@ import streamlit as st
 
 from core import catalog
 from core.errors import SizerError
+from core.frontier import Query
 from core.perfmodel import accuracy_note
+from core.planning import Plan
 from core.sizing import Sizing, size
-from ui.data import Data
+from core.traffic import Traffic
+from ui.data import CACHE_TTL, Data
 from ui.scenario import Scenario
 from ui.text import md, plural, sentence
 
@@ -64,10 +68,33 @@ def sizing(data: Data, sc: Scenario) -> Sizing | None:
     if sc.query is None or sc.traffic is None:
         return None
     try:
-        return size(data.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by, sc.utilisation)
+        return sized(data.key, data.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by,
+                     sc.utilisation, sc.plan)
     except SizerError as exc:
         st.warning(sentence(exc), icon=":material/warning:")
         return None
+
+
+def content_key(*values: object) -> str:
+    """One key for the values a cache is keyed on: the repr of frozen dataclasses, numbers, strings and sorted dicts
+    is exact and complete. Streamlit would hash them field by field on every rerun (tens of ms on a page that calls
+    a few caches); this is one sha256 of one string."""
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+def sized(key: str, table: pd.DataFrame, query: Query, traffic: Traffic, prices: dict[str, float], rank_by: str,
+          utilisation: float, plan: Plan) -> Sizing:
+    """core.sizing.size, cached on content: `key` is the data's hash, the rest are values. A slider moved back to a
+    value seen before costs no sizing; each caller gets its own copy."""
+    scenario = content_key(query, traffic, sorted(prices.items()), rank_by, utilisation, plan)
+    return _sized(key, scenario, table, query, traffic, prices, rank_by, utilisation, plan)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=CACHE_TTL)
+def _sized(key: str, scenario: str, _table: pd.DataFrame, _query: Query, _traffic: Traffic, _prices: dict[str, float],
+           _rank_by: str, _utilisation: float, _plan: Plan) -> Sizing:
+    """Keyed on the data's hash and the scenario's content key only (the arguments after them are what they hash)."""
+    return size(_table, _query, _traffic, _prices, _rank_by, _utilisation, plan=_plan)
 
 
 def nothing_meets(result: Sizing) -> None:

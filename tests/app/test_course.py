@@ -11,13 +11,15 @@ from tests.app.conftest import APP, benchmark_csv, metric, no_errors, plain, sta
 def test_course_preset_restores_every_input_and_says_so(nim_dir):
     """Issue 7: the preset reset the GPU filter and gave 2 B200 servers; the course sizes on H100."""
     at = start()
-    at.number_input(key="ttft").set_value(900.0).run()
-    at.number_input(key="minutes").set_value(3.0).run()
+    at.select_slider(key="ttft").set_value(1000.0).run()
+    at.slider(key="minutes").set_value(3.0).run()
+    at.select_slider(key="p_wait").set_value(5.0).run()
     at.multiselect(key="precisions").set_value(["fp16"]).run()
     at.button[0].click().run()
     no_errors(at)
     assert at.multiselect(key="gpus").value == ["H100 SXM"] and at.multiselect(key="precisions").value == []
-    assert at.number_input(key="ttft").value == 300.0 and at.number_input(key="minutes").value == 10.0
+    assert at.select_slider(key="ttft").value == 300.0 and at.slider(key="minutes").value == 10.0
+    assert at.select_slider(key="p_wait").value == 0.0  # the course plans no headroom
     said = " ".join(plain(t.value) for t in at.toast)
     assert "course's call-centre example" in said and "H100 SXM" in said and "TTFT ≤ 300 ms" in said
     # Notebook 2: 199.8 peak req/s ÷ 41.56 prompts/s per 8 H100 (TP1 FP8, concurrency 10) = 4.81 servers.
@@ -28,7 +30,7 @@ def test_guide_offers_the_course_rounding(nim_dir):
     """Issue 7: the course's 2.83 (TTFT ≤ 500 ms) is 200 ÷ 70.75; the app's 2.82 is 199.77 ÷ 70.75."""
     at = start()
     at.multiselect(key="gpus").set_value(["H100 SXM"]).run()
-    at.number_input(key="ttft").set_value(500.0).run()
+    at.select_slider(key="ttft").set_value(500.0).run()
     assert metric(at, "Servers (exact)") == "2.82"
     at.switch_page("pages/guide.py").run()
     assert "2.83" in " ".join(plain(m.value) for m in at.markdown)
@@ -45,14 +47,14 @@ def test_an_invalid_input_keeps_the_page_drawn(default_data):
     the last valid scenario, and say so."""
     at = start()
     before = metric(at, "Servers (exact)")
-    at.number_input(key="calls").set_value(0.0).run()
+    at.slider(key="calls").set_value(0.0).run()
     no_errors(at)
     assert metric(at, "Servers (exact)") == before
     beside = [plain(w.value) for w in at.sidebar.warning]
     assert any("Calls per year must be a positive number" in w for w in beside), beside
     page = [plain(w.value) for w in at.main.warning]
     assert any("for the last valid traffic, 199.8 req/s at peak" in w for w in page), page
-    at.number_input(key="calls").set_value(60_000_000.0).run()
+    at.slider(key="calls").set_value(60_000_000.0).run()
     assert float(metric(at, "Servers (exact)")) > float(before) and not at.warning
 
 

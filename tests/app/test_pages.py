@@ -32,14 +32,14 @@ def test_course_example_on_nim(nim_dir):
     # Notebook 2: 199.8 peak req/s ÷ 41.56 prompts/s per 8 H100 (TP1 FP8, concurrency 10) = 4.81 → 5 servers.
     assert metric(at, "Servers (exact)") == "4.81" and metric(at, "Servers (whole)") == "5"
     assert "H100 SXM" in plain(at.subheader[0].value)  # the catalog's name, as the GPU filter shows it (issue 7)
-    at.number_input(key="ttft").set_value(500.0).run()
+    at.select_slider(key="ttft").set_value(500.0).run()
     assert metric(at, "Servers (exact)") == "2.82" and metric(at, "Servers (whole)") == "3"
 
 
 def test_answer_follows_the_engine_when_traffic_moves(default_data):
     at = start()
     before = float(metric(at, "Servers (exact)"))
-    at.number_input(key="calls").set_value(60_000_000.0).run()
+    at.slider(key="calls").set_value(60_000_000.0).run()
     after = float(metric(at, "Servers (exact)"))
     table = load_paths([__import__("core.table", fromlist=["x"]).DEFAULT_BENCHMARK_DIR]).table
     expected = size(table, Query("Llama 3 8B", 2000, 200, Limits(ttft_ms=300)),
@@ -50,20 +50,21 @@ def test_answer_follows_the_engine_when_traffic_moves(default_data):
 def test_a_tighter_limit_needs_more_servers(default_data):
     at = start()
     loose = float(metric(at, "Servers (exact)"))
-    at.number_input(key="ttft").set_value(100.0).run()
+    at.select_slider(key="ttft").set_value(100.0).run()
     assert float(metric(at, "Servers (exact)")) >= loose
 
 
 def test_impossible_inputs_give_messages_not_exceptions(default_data):
     at = start()
-    at.number_input(key="calls").set_value(0.0).run()
+    at.slider(key="calls").set_value(0.0).run()
     no_errors(at)
     assert any("calls per year" in w.value.lower() for w in at.warning)
-    at.number_input(key="calls").set_value(30_000_000.0).run()
-    at.number_input(key="ttft").set_value(1.0).run()
+    at.slider(key="calls").set_value(30_000_000.0).run()
+    at.select_slider(key="e2e").set_value(500.0).run()  # 200 output tokens in half a second: nothing in the data
     no_errors_but_block = [e.value for e in at.error]
     assert not at.exception and any("nearest miss" in e for e in no_errors_but_block)
-    at.number_input(key="ttft").set_value(0.0).run()
+    at.select_slider(key="e2e").set_value(0.0).run()
+    at.select_slider(key="ttft").set_value(0.0).run()
     assert not at.exception and any("at least one latency limit" in w.value for w in at.warning)
 
 
@@ -77,10 +78,10 @@ def test_filter_that_leaves_nothing(default_data):
 
 def test_course_preset_restores_the_example(default_data):
     at = start()
-    at.number_input(key="ttft").set_value(900.0).run()
-    at.number_input(key="minutes").set_value(3.0).run()
+    at.select_slider(key="ttft").set_value(1000.0).run()
+    at.slider(key="minutes").set_value(3.0).run()
     at.button[0].click().run()
-    assert at.number_input(key="ttft").value == 300.0 and at.number_input(key="minutes").value == 10.0
+    assert at.select_slider(key="ttft").value == 300.0 and at.slider(key="minutes").value == 10.0
 
 
 def test_url_seeds_the_scenario(default_data):
@@ -93,7 +94,7 @@ def test_url_seeds_the_scenario(default_data):
     at.query_params["peak_direct"] = "true"
     at.query_params["peak_rps"] = "50"
     at.run()
-    assert at.number_input(key="ttft").value == 500.0
+    assert at.select_slider(key="ttft").value == 500.0
     assert "50.0 req/s at peak" in at.markdown[0].value or any("50.0 req/s at peak" in m.value for m in at.markdown)
 
 
@@ -101,7 +102,7 @@ def test_traffic_page_shows_the_derivation(default_data):
     at = start("pages/traffic.py")
     text = " ".join(m.value for m in at.markdown)
     assert "30 requests per call" in text and "28.5 req/s on average" in text and "199.8 req/s at peak" in text
-    at.slider(key="peak_factor").set_value(14.0).run()
+    at.number_input(key="peak_factor").set_value(14.0).run()
     assert "399.5 req/s at peak" in " ".join(m.value for m in at.markdown)
 
 
@@ -154,15 +155,15 @@ def test_upload_course_csv_and_genai_perf(default_data, nim_csv, artifacts):
 
 def test_broken_upload_keeps_the_scenario(default_data):
     at = start("pages/data.py")
-    at.number_input(key="ttft").set_value(450.0).run()
+    at.select_slider(key="ttft").set_value(400.0).run()
     upload(at, "broken.csv", b"\x00\x01\x02binary")
     assert not at.exception
     assert any("broken.csv" in plain(e.value) and "binary" in plain(e.value) for e in at.error)
-    assert at.number_input(key="ttft").value == 450.0
+    assert at.select_slider(key="ttft").value == 400.0
     upload(at, "profile_export_genai_perf.json", b'{"time_to_first_token": {}}', upload_gpu="")
     assert any("not a GenAI-Perf summary" in plain(e.value) or "missing metric" in plain(e.value) for e in at.error)
     at.switch_page("pages/answer.py").run()
-    assert at.number_input(key="ttft").value == 450.0
+    assert at.select_slider(key="ttft").value == 400.0
 
 
 def test_uploads_alone_hold_across_pages(default_data, nim_csv):
