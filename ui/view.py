@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from core import catalog
+from core import cost
 from core.errors import SizerError
 from core.perfmodel import accuracy_note
 from core.sizing import Sizing, size
@@ -31,7 +31,10 @@ TABLE_COLUMNS = {
     "instances": st.column_config.NumberColumn("Instances"),
     "gpus": st.column_config.NumberColumn("GPUs"),
     "usd_per_month": st.column_config.NumberColumn("USD / month", format="$%,.0f",
-                                                   help="Whole servers × 8 GPUs × catalog price per GPU-hour × 730 h"),
+                                                   help="A year's cost on the sidebar's cost basis ÷ 12 (every price, "
+                                                        "its source and the other bases on the Cost page); on the "
+                                                        "What-if page: cloud rental, whole servers × 8 GPUs × $/GPU-hour "
+                                                        "× 730 h"),
     "point": st.column_config.TextColumn("Operating point"),
     "provenance": st.column_config.TextColumn("Source"),
 }
@@ -63,8 +66,12 @@ def sizing(data: Data, sc: Scenario) -> Sizing | None:
     """Size the scenario; an impossible one is a message on the page, and the inputs stay as they are."""
     if sc.query is None or sc.traffic is None:
         return None
+    from ui import cost as costs
+
+    costing = costs.settings(sc.query.model)
     try:
-        return size(data.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by, sc.utilisation)
+        return size(data.table, sc.query, sc.traffic, cost.usd_per_gpu_hour(costing.prices, costing.cloud_term),
+                    sc.rank_by, sc.utilisation, costing=costing)
     except SizerError as exc:
         st.warning(sentence(exc), icon=":material/warning:")
         return None
@@ -118,4 +125,6 @@ def options_frame(result: Sizing) -> pd.DataFrame:
     stat = result.query.limits.stat
     out = result.options.copy()
     out["ttft"], out["e2e"], out["itl"] = out[f"ttft_ms_{stat}"], out[f"e2e_ms_{stat}"], out[f"itl_ms_{stat}"]
+    if "cost_usd_per_month" in out:  # costed: the month's cost on the chosen basis, not a rental at a hidden price
+        out["usd_per_month"] = out["cost_usd_per_month"]
     return out[list(TABLE_COLUMNS)]
