@@ -366,10 +366,11 @@ def commit_edits() -> None:
     shipped = cost.default_prices()
     candidate = edits()
     for cell, value in pending.items():
-        if value is None or (_value(shipped, cell) is not None and math.isclose(float(value), _value(shipped, cell))):
+        was = _value(shipped, cell)
+        if value is None or (was is not None and _is_number(value) and math.isclose(float(value), was)):
             candidate.pop(cell, None)  # emptied, or back at the shipped figure: the shipped figure again
         else:
-            candidate[cell] = value
+            candidate[cell] = value  # text or a number out of range: core.cost says what it wants, below
     try:
         cost.apply_override(shipped, raw_override(candidate, _hosting_choice()), "the cost panel")
     except SizerError as exc:
@@ -377,6 +378,10 @@ def commit_edits() -> None:
         return
     s[_EDITS] = {cell: float(v) for cell, v in candidate.items()}  # type: ignore[arg-type]
     s[_VERSION] = s.get(_VERSION, 0) + 1
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _problem(pending: Mapping, candidate: Mapping, exc: SizerError) -> str:

@@ -116,6 +116,31 @@ def test_a_bad_edit_is_said_and_the_page_kept(nim_dir):
     assert cards(at)["API (per token)"] == "$435,600"  # Bedrock's $0.22 / $0.22: 900 M × 2,200 × 0.22 ÷ 1M
 
 
+@pytest.mark.parametrize("editor,row,column,value,said,fixed", [
+    ("gpus", 1, "Server (8 GPUs), $", -320_000.0, "H100 SXM, Server (8 GPUs), $: must be a number ≥ 0; got -320000",
+     {"Server (8 GPUs), $": 300_000.0}),
+    ("site", SITE_ROWS["electricity_usd_per_kwh"], "Value", -0.1, "must be a number ≥ 0; got -0.1", {"Value": 0.1}),
+    ("site", SITE_ROWS["pue"], "Value", "abc", "Power usage effectiveness (PUE): must be a number ≥ 1", {"Value": 1.2}),
+    ("api", 0, "Input, $ per 1M tokens", "one dollar", "must be a number ≥ 0; got 'one dollar'",
+     {"Input, $ per 1M tokens": 1.0, "Output, $ per 1M tokens": 3.0}),
+])
+def test_a_negative_or_text_price_is_said_and_the_scenario_kept(nim_dir, editor, row, column, value, said, fixed):
+    at = h100_cost_page()
+    before, heading = cards(at), [h.value for h in at.subheader]
+    at = edit(at, {editor: {row: {column: value}}})
+    no_errors(at)
+    warning = " ".join(plain(w.value) for w in at.warning)
+    assert said in warning and "not applied" in warning, warning
+    # Nothing lost: the same figures on the last valid prices, the same fleet, the scenario's filter, no price in
+    # the link; the editor keeps the value typed so that it can be corrected.
+    assert cards(at) == before and [h.value for h in at.subheader] == heading
+    assert at.multiselect(key="gpus").value == ["H100 SXM"] and "prices" not in at.query_params
+    # Corrected, it applies and the warning goes.
+    at = edit(at, {editor: {row: fixed}})
+    assert not at.warning, [w.value for w in at.warning]
+    assert "prices" in at.query_params
+
+
 def test_link_carried_prices_and_options_restore(nim_dir):
     at = AppTest.from_file(APP, default_timeout=90)
     for key, value in {"gpus": "H100 SXM", "prices": ISSUE_LINK, "cost_power": "1", "basis": "cloud"}.items():
