@@ -61,6 +61,7 @@ def _bases(result: Sizing) -> None:
     except SizerError:
         api = None
     sums = document.cost_lines(result)
+    split_shown = False
     missing = [costs.app_words(m) for m in str(best.get("cost_missing") or "").split("; ") if m]
     for column, basis in zip(st.columns(3), cost.BASES):
         yearly = _number(best[f"{basis}_usd_per_year"])
@@ -87,16 +88,18 @@ def _bases(result: Sizing) -> None:
                                           float(api[1]["usd_per_m_input"].value), float(api[1]["usd_per_m_output"].value))
                          if api is not None and demand.prompts_per_year else None)
                 if split is not None and not math.isclose(split[0], split[1]):
+                    split_shown = True
                     lines.append(md(f"{costs.money(split[0])} per 1M input and {costs.money(split[1])} per 1M output "
                                     "tokens, split in the API's ratio of the two"))
             st.markdown("\n".join(f"- {line}" for line in lines))
             for line in sums:
                 if line.startswith(column_title):
                     st.caption(md(line.split(": ", 1)[1]))
-    st.caption(md(cost.describe(settings).split("; ", 1)[1].capitalize()) + ". Per 1M input or output tokens "
-               "follows the NVIDIA DLI TCO notebook: "
-               "the cost per prompt split between input and output at the API's own ratio, so the three compare "
-               "directly. Hover a yearly figure for every price it rests on.")
+    split_note = (" Per 1M input or output tokens follows the NVIDIA DLI TCO notebook: the cost per prompt split "
+                  "between input and output at the API's own ratio, so the three compare directly." if split_shown
+                  else "")
+    st.caption(md(cost.describe(settings).split("; ", 1)[1].capitalize()) + "." + split_note
+               + " The ? beside each yearly figure lists every price it rests on, with its source and date.")
 
 
 def _concerns(missing: str, basis: str) -> bool:
@@ -135,7 +138,7 @@ def _break_even_section(result: Sizing) -> None:
     best, settings = result.best, result.costing
     be = _break_even(_content_key(result, settings), best, result.traffic, settings, result.frontier.model,
                      result.query.isl, result.query.osl, result.utilisation)
-    view.chart(be.chart())
+    view.chart(be.chart().configure_legend(orient="bottom"))  # the plot keeps the width on a phone
     st.markdown("\n".join(f"- {md(c.text)}" for c in be.crossovers))
     st.caption(f"For {md(be.label)}: owned and rented fleets grow a whole server at a time (steps), the API with every "
                f"call. The dashed line is your traffic, {be.calls_per_year:,.0f} calls a year; the diamonds are the "
@@ -160,7 +163,7 @@ def _options(result: Sizing) -> None:
     money, unit = "$%,.0f", "$%.3f"
     st.dataframe(table, hide_index=True, key="cost_options", placeholder="n/a",
                  alt="Every ranked option's yearly cost on each basis", column_config={
-        "Configuration": st.column_config.TextColumn("Configuration", width="medium"),
+        "Configuration": st.column_config.TextColumn("Configuration", width="medium", pinned=True),
         **{c: st.column_config.NumberColumn(c, format=money) for c in ("On-prem $/year", "Cloud $/year", "API $/year")},
         **{c: st.column_config.NumberColumn(c, format=unit) for c in ("On-prem $/1k prompts", "Cloud $/1k prompts",
                                                                        "API $/1k prompts")},

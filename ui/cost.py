@@ -34,7 +34,7 @@ MAX_PRICES_PARAM = 1200  # characters; longer edits stay in the session and its 
 BASIS_KEY = "basis"  # the sidebar's cost basis (ui.scenario), bound to the URL
 BASIS_LABELS = {"on-prem": "onprem", "cloud": "cloud", "API": "api"}  # as the sidebar shows them → core's names
 BASIS_SHORT = {"onprem": "on-prem", "cloud": "cloud", "api": "API"}
-RENT_WORDS = {"servers": "Whole 8-GPU servers", "gpus": "Only the GPUs in use"}
+RENT_WORDS = {"servers": "Whole servers", "gpus": "GPUs in use"}
 TERM_WORDS = {"on_demand": "On-demand", "1yr": "1 year", "3yr": "3 years"}
 FIRST_OFFERING = ""  # the API offering option meaning "the price sheet's first for the model"
 HOSTING_WORDS = {"per_server_year": "Per server and year", "per_kw_month": "Per kW and month"}
@@ -51,8 +51,8 @@ EDITED_AS_OF = "as edited"
 SITE_KEYS = ("depreciation_years", "cost_of_capital", "hosting_usd_per_server_year", "hosting_usd_per_kw_month",
              "licence_usd_per_gpu_year", "electricity_usd_per_kwh", "pue", "power_load", "rack_kw_limit",
              "rack_units_per_rack")
-SITE_NAMES = {**document.PRICE_NAMES, "cost_of_capital": "Cost of capital (a year; 0.08 = 8 %)",
-              "power_load": "Average power draw (share of maximum; 1 = full)"}
+SITE_NAMES = {**document.PRICE_NAMES, "cost_of_capital": "Cost of capital (0.08 = 8 %/yr)",
+              "power_load": "Average power draw (1 = full)"}
 GPU_COLUMNS = {"server_usd": "Server (8 GPUs), $", "server_kw": "Server power, kW", "rack_units": "Rack units",
                "cloud_usd_per_gpu_hour": "Cloud on-demand, $/GPU-h", "cloud_usd_per_gpu_hour_1yr": "Cloud 1-yr, $/GPU-h",
                "cloud_usd_per_gpu_hour_3yr": "Cloud 3-yr, $/GPU-h"}
@@ -476,7 +476,7 @@ def panel(model: str | None) -> None:
                                   "price sheet has one: enter yours under 'Servers and cloud, per GPU')")
     with c3:
         st.slider("Peak hours per day (cloud)", min_value=1.0, max_value=24.0, step=0.5, key=HOURS,
-                  persist_state="session",
+                  persist_state="session", format="%g h",
                   help="The cloud fleet is sized for the peak this many hours a day and for the average traffic the "
                        "rest (an upper bound: the quiet hours are below the average). 24: the peak fleet all day")
         st.selectbox("API offering", [FIRST_OFFERING, *choices], key=OFFERING, persist_state="session",
@@ -491,7 +491,8 @@ def panel(model: str | None) -> None:
         st.data_editor(_frame("site", sheet), key=_editor_key("site"), hide_index=True, num_rows="fixed",
                        disabled=["Price", "Source", "As of"], width="stretch", placeholder="",
                        alt="Site and method prices, editable, with sources",
-                       column_config={"Value": _number_column("Value"),
+                       column_config={"Price": st.column_config.TextColumn("Price", width=240),
+                                      "Value": _number_column("Value"),
                                       "Source": st.column_config.TextColumn("Source", width="large")})
     with gpus:
         st.data_editor(_frame("gpus", sheet), key=_editor_key("gpus"), hide_index=True, num_rows="fixed",
