@@ -140,9 +140,9 @@ def _break_even_section(result: Sizing) -> None:
                      result.query.isl, result.query.osl, result.utilisation)
     view.chart(be.chart().configure_legend(orient="bottom"))  # the plot keeps the width on a phone
     st.markdown("\n".join(f"- {md(c.text)}" for c in be.crossovers))
+    diamonds = "; the diamonds are the crossovers" if len(be.crossover_points()) else ""
     st.caption(f"For {md(be.label)}: owned and rented fleets grow a whole server at a time (steps), the API with every "
-               f"call. The dashed line is your traffic, {be.calls_per_year:,.0f} calls a year; the diamonds are the "
-               "crossovers.")
+               f"call. The dashed line is your traffic, {be.calls_per_year:,.0f} calls a year{diamonds}.")
     for note in be.notes:
         st.caption(md(costs.app_words(note)))
 
@@ -198,5 +198,8 @@ if result is not None and result.costing is not None and not result.options.empt
     used = cost.used_figures(settings.prices, result.options["gpu"], result.frontier.model, settings)
     st.dataframe(costs.price_frame(used), hide_index=True, key="cost_prices_used", alt="Every price used, with sources",
                  column_config={"Source": st.column_config.TextColumn("Source", width="large")})
-    st.caption(f"Every price behind the figures above, for the GPUs of the ranked options and the API offering "
-               f"compared with ({md(result.best.get('api_offering') or 'none')}). A figure you edited says so.")
+    offering = result.best.get("api_offering")
+    compared = (f"the API prices compared with ({md(costs.app_words(str(offering)))})" if offering
+                else "no API offering (none priced for this model)")
+    st.caption(f"Every price behind the figures above: for the GPUs of the ranked options, and {compared}. A figure "
+               "you edited says so.")

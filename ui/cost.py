@@ -555,9 +555,10 @@ def money(value: float | None) -> str:
     return f"${value:.3f}" if abs(value) >= 0.1 else f"${value:.3g}" if value else "$0"
 
 
-def app_words(missing: str) -> str:
-    """A missing price as the app's user fixes it (the engine's words name the command line's file)."""
-    return missing.replace("in a --prices file", "in the cost panel (Cost page)")
+def app_words(text: str) -> str:
+    """The engine's words as the app's user reads them: they name the command line's prices file and its tables."""
+    return (text.replace("in a --prices file", "in the cost panel (Cost page)")
+            .replace("per-token prices from [api]", "your own per-token prices"))
 
 
 def figures_help(result: Sizing, basis_: str) -> list[str]:
@@ -567,7 +568,7 @@ def figures_help(result: Sizing, basis_: str) -> list[str]:
     if settings_ is None or best is None:
         return []
     title = document.BASIS_TITLES[basis_]
-    lines = [line for line in document.cost_lines(result) if line.startswith(title)]
+    lines = [app_words(line) for line in document.cost_lines(result) if line.startswith(title)]
     for row in cost.basis_figures(settings_.prices, str(best["gpu"]), result.frontier.model, settings_, basis_):
         name = document.PRICE_NAMES.get(str(row["key"]), str(row["key"]))
         section = str(row["section"])

@@ -211,3 +211,16 @@ def test_options_and_edits_survive_a_page_switch(default_data):
     at.button(key="cost_reset").click().run()
     assert "prices" not in at.query_params
     assert isinstance(at.data_editor[0].value, pd.DataFrame)
+
+
+def test_peak_given_directly_costs_what_it_can_and_says_what_it_cannot(default_data):
+    at = start(COST)
+    at.toggle(key="peak_direct").set_value(True).run()
+    no_errors(at)
+    shown = cards(at)
+    # Owning and renting need only the peak; the API and the break-even need prompts a year, and say so.
+    assert shown["On-prem (owned)"].startswith("$") and shown["Cloud (rented)"].startswith("$")
+    assert shown["API (per token)"] == "n/a"
+    text = texts(at)
+    assert "Not priced: API cost needs prompts per year" in text
+    assert "The break-even needs calls per year" in text and not at.get("vega_lite_chart")
