@@ -28,7 +28,7 @@ def _servers(pg) -> int:
 
 def _type_into(pg, editor: str, row: int, column: int, text: str) -> None:
     """Edit one cell as a user does: click the grid's first cell, move with the arrow keys, Enter opens the cell's
-    editor, type, Enter commits (the grid is a canvas: cells have no boxes of their own)."""
+    editor (an input over the canvas: the grid's cells have no boxes of their own), type, Enter commits."""
     grid = pg.locator(f"[class*='st-key-cost_edit_{editor}_'] [data-testid='stDataFrameResizable']")
     grid.scroll_into_view_if_needed()
     grid.locator("canvas").first.wait_for()
@@ -39,9 +39,10 @@ def _type_into(pg, editor: str, row: int, column: int, text: str) -> None:
     for _ in range(row):
         pg.keyboard.press("ArrowDown")
     pg.keyboard.press("Enter")
-    pg.keyboard.press("ControlOrMeta+a")
-    pg.keyboard.type(text)
-    pg.keyboard.press("Enter")
+    cell = pg.locator("#portal input, #portal textarea").first  # the grid's overlay editor, once it has opened
+    cell.wait_for()
+    cell.fill(text)
+    cell.press("Enter")
     time.sleep(0.3)
     wait_for_app(pg)
 
