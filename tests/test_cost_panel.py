@@ -81,3 +81,15 @@ def test_link_text_round_trips_and_names_what_it_cannot_read():
 def test_money_as_the_issue_writes_it():
     assert [costs.money(v) for v in (595_000, 2.6, 595_000 / 900e6 * 1e3, 0.019833, None)] == \
         ["$595,000", "$2.60", "$0.661", "$0.0198", "n/a"]
+
+
+def test_a_hosting_figure_edited_alone_keeps_the_panels_hosting_basis():
+    # core.cost.merge reads a prices file giving only hosting_usd_per_kw_month as hosting per kW; in the panel the
+    # "Hosting charged" control says the basis, so typing the per-kW rate must not switch it behind the user's back.
+    shipped = cost.default_prices().site["hosting_basis"]
+    edited = {("site", "", "hosting_usd_per_kw_month"): 500.0}
+    prices = cost.apply_override(cost.default_prices(), costs.raw_override(edited), "the cost panel")
+    assert prices.site["hosting_basis"] == shipped and prices.site["hosting_usd_per_kw_month"].value == 500.0
+    chosen = cost.apply_override(cost.default_prices(), costs.raw_override(edited, "per_kw_month"), "the cost panel")
+    assert chosen.site["hosting_basis"].value == "per_kw_month"
+    assert chosen.site["hosting_basis"].source == costs.EDITED_SOURCE

@@ -87,6 +87,15 @@ def raw_override(changes: Mapping[tuple[str, str, str], object], hosting: str | 
             put(raw.setdefault("api", {}).setdefault("offerings", {}).setdefault(name, {}), key, value)
     if hosting is not None:
         put(raw.setdefault("site", {}), "hosting_basis", hosting)
+    elif any(kind == "site" and key_.startswith("hosting_usd_") for kind, _, key_ in changes):
+        # A hosting figure typed alone would switch the basis to its own (core.cost.merge); the panel's "Hosting
+        # charged" says the basis, so it stays the price sheet's until that control changes it.
+        shipped = cost.default_prices().site.get("hosting_basis")
+        if shipped is not None:
+            site = raw.setdefault("site", {})
+            site["hosting_basis"] = shipped.value
+            site.setdefault("source", {})["hosting_basis"] = shipped.source
+            site.setdefault("as_of", {})["hosting_basis"] = shipped.as_of
     return raw
 
 
