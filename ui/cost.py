@@ -513,7 +513,10 @@ def panel(model: str | None) -> None:
         st.data_editor(_frame("api", sheet), key=_editor_key("api"), hide_index=True, num_rows="fixed",
                        disabled=["Offering", "Model"], width="stretch", placeholder="",
                        alt="API prices per 1M tokens, editable",
-                       column_config={col: _number_column(col) for col in API_COLUMNS.values()})
+                       column_order=["Offering", *API_COLUMNS.values(), "Model"],  # the prices in sight on a phone
+                       column_config={"Offering": st.column_config.TextColumn("Offering", width=210),
+                                      "Model": st.column_config.TextColumn("Model", width="small"),
+                                      **{col: _number_column(col) for col in API_COLUMNS.values()}})
     changed = edits()
     cols = st.columns([1, 1, 2])
     cols[0].button("Back to the shipped prices", on_click=reset, icon=":material/restart_alt:", key="cost_reset",
