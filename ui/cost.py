@@ -448,8 +448,8 @@ def _frame(which: str, sheet: cost.Prices) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _number_column(label: str, help_: str | None = None, fmt: str | None = None) -> object:
-    return st.column_config.NumberColumn(label, help=help_, format=fmt, min_value=None)
+def _number_column(label: str, help_: str | None = None, fmt: str | None = None, width: int | None = None) -> object:
+    return st.column_config.NumberColumn(label, help=help_, format=fmt, min_value=None, width=width)
 
 
 def panel(model: str | None) -> None:
@@ -514,9 +514,9 @@ def panel(model: str | None) -> None:
                        disabled=["Offering", "Model"], width="stretch", placeholder="",
                        alt="API prices per 1M tokens, editable",
                        column_order=["Offering", *API_COLUMNS.values(), "Model"],  # the prices in sight on a phone
-                       column_config={"Offering": st.column_config.TextColumn("Offering", width=210),
+                       column_config={"Offering": st.column_config.TextColumn("Offering", width=170),
                                       "Model": st.column_config.TextColumn("Model", width="small"),
-                                      **{col: _number_column(col) for col in API_COLUMNS.values()}})
+                                      **{col: _number_column(col, help_=col, width=140) for col in API_COLUMNS.values()}})
     changed = edits()
     cols = st.columns([1, 1, 2])
     cols[0].button("Back to the shipped prices", on_click=reset, icon=":material/restart_alt:", key="cost_reset",
