@@ -160,14 +160,18 @@ def test_link_carried_prices_and_options_restore(nim_dir):
     ({"cost_hours": "30"}, "cost_hours=30 is not a valid peak hours per day"),
     ({"prices": "pue:0.5;H100 SXM.server_usd:320000"}, "pue:0.5 (must be a number ≥ 1"),
     ({"prices": "Z9000.server_usd:1"}, "Z9000.server_usd:1"),
+    ({"prices": "pue:abc"}, "prices could not all be used: pue:abc"),
+    ({"prices": "H100 SXM.server_usd:-1"}, "H100 SXM.server_usd:-1 (must be a number ≥ 0"),
 ])
 def test_an_unusable_cost_link_value_is_said(default_data, params, said):
     at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
+    for key, value in {**params, "ttft": "500"}.items():
         at.query_params[key] = value
     at.switch_page(COST).run()
     no_errors(at)
     assert any(said in plain(t.value) for t in at.toast), [t.value for t in at.toast]
+    # The rest of the link is kept: the scenario's own values, and the shipped figure for what was unusable.
+    assert at.number_input(key="ttft").value == 500 and cards(at)["On-prem (owned)"].startswith("$")
 
 
 def test_answer_shows_the_chosen_basis_with_its_sources(nim_dir):
