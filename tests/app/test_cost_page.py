@@ -228,3 +228,20 @@ def test_peak_given_directly_costs_what_it_can_and_says_what_it_cannot(default_d
     text = texts(at)
     assert "Not priced: API cost needs prompts per year" in text
     assert "The break-even needs calls per year" in text and not at.get("vega_lite_chart")
+
+
+def test_an_edited_price_round_trips_through_the_link(nim_dir):
+    # Edit in one session, open its address in a new one: the same price, the same figures, said as edited.
+    at = edit(h100_cost_page(), {"site": {SITE_ROWS["hosting_usd_per_server_year"]: {"Value": 10_000.0}}})
+    assert cards(at)["On-prem (owned)"] == "$630,000"  # 5 × (80,000 + 10,000 + 8 × 4,500)
+    link = {key: at.query_params[key] for key in at.query_params}
+    assert link["prices"] in ("hosting_usd_per_server_year:10000", ["hosting_usd_per_server_year:10000"])
+    again = AppTest.from_file(APP, default_timeout=90)
+    for key, value in link.items():
+        again.query_params[key] = value[0] if isinstance(value, list) and len(value) == 1 else value
+    again.switch_page(COST).run()
+    no_errors(again)
+    assert cards(again) == cards(at) and not again.toast
+    site = again.data_editor[0].value
+    assert site.loc[site["Price"] == "Hosting per server and year", "Value"].iloc[0] == 10_000
+    assert site.loc[site["Price"] == "Hosting per server and year", "Source"].iloc[0] == costs.EDITED_SOURCE
