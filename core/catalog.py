@@ -30,7 +30,6 @@ class Gpu:
     allreduce_8gpu_us: float  # latency of one small all-reduce across 8 GPUs (measured where a measurement exists)
     gpus_per_server: int
     power_w: float
-    usd_per_gpu_hour: float
     source: str
     aliases: tuple[str, ...] = ()
 
@@ -101,11 +100,6 @@ def gpus() -> dict[str, Gpu]:
 @cache
 def models() -> dict[str, Model]:
     return {name: Model(name=name, **_entry(entry)) for name, entry in _load("models.toml")["models"].items()}
-
-
-def usd_per_gpu_hour() -> dict[str, float]:
-    """Catalog rental prices, under the catalog names and the data files' spellings alike."""
-    return {name: g.usd_per_gpu_hour for g in gpus().values() for name in (g.name, *g.aliases)}
 
 
 def resolve_gpu(name: str) -> Gpu | None:

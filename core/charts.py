@@ -141,9 +141,12 @@ def break_even(curve: pd.DataFrame, calls_per_year: float, crossovers: pd.DataFr
     steps = alt.datum.basis != "API"
     layers: list[alt.Chart] = [base.transform_filter(steps).mark_line(interpolate="step-after", size=2.5),
                                base.transform_filter(~steps).mark_line(size=2.5)]
-    traffic = alt.Chart(pd.DataFrame({"x": [calls_per_year], "label": [f"your traffic: {calls_per_year:,.0f} calls a year"]}))
+    # The mark says "your traffic" (it fits beside the rule on a phone); the figure is in its tooltip.
+    traffic = alt.Chart(pd.DataFrame({"x": [calls_per_year], "label": [f"your traffic: {calls_per_year:,.0f} calls a year"],
+                                      "short": ["your traffic"]}))
     layers += [traffic.mark_rule(color="#c62828", strokeDash=[6, 4], size=2).encode(x="x:Q", tooltip="label:N"),
-               traffic.mark_text(align="left", baseline="top", dx=4, y=4, color="#c62828").encode(x="x:Q", text="label:N")]
+               traffic.mark_text(align="left", baseline="top", dx=4, y=4, color="#c62828").encode(
+                   x="x:Q", text="short:N", tooltip="label:N")]
     if crossovers is not None and not crossovers.empty:
         marks = crossovers.reset_index(drop=True).assign(order=lambda d: d.index + 1)
         marks["short"] = marks["order"].astype(str)

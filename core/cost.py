@@ -789,3 +789,61 @@ def describe(settings: CostSettings) -> str:
         parts.append(f"peak fleet {settings.peak_hours_per_day:g} h a day, average fleet the rest")
     return "; ".join(parts)
 
+
+
+# --- what one basis rests on, a per-token split, and edits written back as a prices file ------------------------------
+
+ONPREM_KEYS = ("server_usd", "depreciation_years", "cost_of_capital", "hosting_usd_per_server_year",
+               "hosting_usd_per_kw_month", "licence_usd_per_gpu_year")
+POWER_KEYS = ("server_kw", "power_load", "pue", "electricity_usd_per_kwh")
+API_KEYS = ("usd_per_m_input", "usd_per_m_output")
+
+
+def basis_figures(prices: Prices, gpu: str, model: str, settings: CostSettings, basis: str) -> list[dict[str, object]]:
+    """The prices one basis's cost of a `gpu` fleet rests on, with source and date (what a cost figure cites)."""
+    if basis == "cloud":
+        keys = {CLOUD_TERMS[settings.cloud_term]}
+    elif basis == "api":
+        keys = set(API_KEYS)
+    else:
+        keys = set(ONPREM_KEYS) | (set(POWER_KEYS) if settings.include_power else set())
+        if "hosting_basis" in prices.site and prices.site["hosting_basis"].value == "per_kw_month":
+            keys.add("server_kw")  # hosting is charged on the server's power
+    return [row for row in used_figures(prices, [gpu], model, settings) if row["key"] in keys]
+
+
+def token_split(usd_per_prompt: float, isl: int, osl: int, usd_per_m_input: float,
+                usd_per_m_output: float) -> tuple[float, float] | None:
+    """A cost per prompt as prices per 1M input and per 1M output tokens, in the API's ratio of the two, so that
+    isl × input + osl × output gives the cost per prompt back: the NVIDIA DLI TCO notebook's comparison of on-prem
+    with an API (at $1 in / $3 out, its $0.44 per 1k prompts on-prem is $0.17 in and $0.50 out). None when the API
+    prices give no ratio."""
+    if usd_per_m_input <= 0 or usd_per_m_output < 0:
+        return None
+    per_m_input = usd_per_prompt * 1e6 / (isl + osl * usd_per_m_output / usd_per_m_input)
+    return per_m_input, per_m_input * usd_per_m_output / usd_per_m_input
+
+
+def override_toml(raw: Mapping[str, object]) -> str:
+    """An override mapping (as apply_override takes it) as a prices file the CLI's --prices reads back the same."""
+    def value(v: object) -> str:
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)
+        number = float(v)  # type: ignore[arg-type]
+        return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
+
+    def table(header: str, entries: Mapping[str, object]) -> list[str]:
+        plain = {k: v for k, v in entries.items() if not isinstance(v, Mapping)}
+        return [header, *(f"{k} = {value(v)}" for k, v in plain.items()), ""] if plain else []
+
+    lines: list[str] = []
+    site = raw.get("site", {})
+    lines += table("[site]", site)  # type: ignore[arg-type]
+    for name, entry in raw.get("gpu", {}).items():  # type: ignore[union-attr]
+        lines += table(f"[gpu.{json.dumps(name, ensure_ascii=False)}]", entry)
+    api = dict(raw.get("api", {}))  # type: ignore[call-overload]
+    offerings = api.pop("offerings", {})
+    lines += table("[api]", api)
+    for name, entry in offerings.items():
+        lines += table(f"[api.offerings.{json.dumps(name, ensure_ascii=False)}]", entry)
+    return "\n".join(lines)

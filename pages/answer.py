@@ -1,10 +1,9 @@
 """Landing page: the answer at a glance, the scenario in words, and a quote to send."""
 
-import math
-
 import streamlit as st
 
 from core import quote
+from ui import cost as costs
 from ui import data, links, nav, planning, scenario, view
 from ui.text import md
 
@@ -27,9 +26,7 @@ if not view.problems(sc):
                            help="Peak req/s ÷ prompts/s per server, as the NVIDIA sizing course computes it")
             cols[2].metric("GPUs", f"{int(best['gpus'])}", help="Instances × GPUs per instance")
             cols[3].metric("Instances", f"{int(best['instances'])}", help="Model copies: peak ÷ req/s per instance")
-            cost = best["usd_per_month"]
-            cols[4].metric("Rental cost / month", f"${cost:,.0f}" if math.isfinite(cost) else "n/a",
-                           help="Whole servers × 8 GPUs × the catalog's price per GPU-hour (see Data page) × 730 h")
+            costs.answer_metric(cols[4], result)
             planning.range_line(best)
             view.dropped_beside(loaded, best)
             st.markdown(scenario.describe(sc))

@@ -9,6 +9,7 @@ from core import catalog
 from core.errors import SizerError
 from core.importers import FORMATS, SUFFIXES, RunLabels
 from core.table import flagged_runs, summary
+from ui import cost as costs
 from ui import data, links, nav, view
 from ui.text import md, plural
 
@@ -130,12 +131,17 @@ if not flagged.empty:
     st.dataframe(flagged, hide_index=True)
 
 st.subheader("GPU catalog")
-st.caption("Facts the performance model uses and the rental prices behind the cost column: defaults with their "
-           "sources and dates (prices move quickly; treat them as a starting point).")
+st.caption("Facts the performance model uses, each GPU with its sources.")
 gpu_rows = [{"GPU": g.name, "memory (GB)": g.memory_gb, "bandwidth (TB/s)": g.bandwidth_tb_s,
              "FP16 TFLOPS": g.tflops_fp16, "FP8 TFLOPS": g.tflops_fp8 or None, "FP4 TFLOPS": g.tflops_fp4 or None,
-             "USD per GPU-hour": g.usd_per_gpu_hour, "source": g.source} for g in catalog.gpus().values()]
+             "source": g.source} for g in catalog.gpus().values()]
 st.dataframe(pd.DataFrame(gpu_rows), hide_index=True)
+st.markdown("**Prices** (data/prices.toml): what a server, a GPU-hour in the cloud and a million API tokens cost, "
+            "and the site's figures, each with its source and date; a figure edited on the Cost page says so. Prices "
+            "move quickly: treat them as a starting point.")
+st.dataframe(costs.price_frame(costs.prices().rows()), hide_index=True, key="price_table",
+             column_config={"Source": st.column_config.TextColumn("Source", width="large")})
+st.page_link("pages/cost.py", label="Edit the prices on the Cost page", icon=":material/payments:")
 
 st.subheader("Normalised table")
 st.caption("One canonical schema, units in the column names; averaged repeated runs keep their count in `runs`. "

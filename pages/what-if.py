@@ -11,6 +11,7 @@ from core.frontier import Query, search
 from core.perfmodel import Config, Params, accuracy_note, calibration_report, sweep
 from core.sizing import size_points
 from core.table import add_derived, add_keys
+from ui import cost as costs
 from ui import data, links, nav, scenario, view
 from ui.text import md, sentence
 
@@ -75,7 +76,7 @@ if sc.query is not None and sc.traffic is not None:
             st.info("None of these configurations meets your limit "
                     + (f"({md(found.nearest_miss.describe())})" if found.nearest_miss else ""), icon=":material/info:")
         else:
-            sized = size_points(found.points, sc.traffic.peak_req_per_s, catalog.usd_per_gpu_hour(), sc.rank_by,
+            sized = size_points(found.points, sc.traffic.peak_req_per_s, costs.usd_per_gpu_hour(), sc.rank_by,
                                 sc.utilisation)
             shown = sized.assign(ttft=sized["ttft_ms_avg"], e2e=sized["e2e_ms_avg"], itl=sized["itl_ms_avg"])
             st.dataframe(shown[list(view.TABLE_COLUMNS)], column_config=view.TABLE_COLUMNS, hide_index=True)

@@ -165,10 +165,8 @@ def test_shipped_prices_carry_a_source_and_date_and_cover_the_catalog():
     rows = prices.rows()
     assert rows and all(r["source"] and r["as_of"] for r in rows)
     assert set(prices.gpus) == set(catalog.gpus())
-    # The rental prices moved here from data/gpus.toml unchanged (that field is left for the lead to remove).
-    for name, gpu in catalog.gpus().items():
-        old = getattr(gpu, "usd_per_gpu_hour", None)  # gone once the lead drops the field from gpus.toml
-        assert old is None or prices.gpus[name]["cloud_usd_per_gpu_hour"].value == old
+    # The rental prices live here only: the GPU catalog no longer carries a price of its own.
+    assert all(not hasattr(gpu, "usd_per_gpu_hour") for gpu in catalog.gpus().values())
     assert cost.usd_per_gpu_hour(prices)["H100_80GB_HBM3"] == 4.25
 
 

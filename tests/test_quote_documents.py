@@ -224,7 +224,7 @@ def test_text_quote_reads_as_a_quote(nim_table):
     text = quote_text(_course(nim_table), DataNote(files=("nim.csv",)), info=INFO)
     for needle in ("Date: 2025-11-30", "Customer / project: ACME call centre", "Prepared by: Jane Doe",
                    "Servers: 5 servers (4.81 exactly; likely 3–5); 39 GPUs.", "Servers (exact)", "On-prem $/year",
-                   "$595,000", "H100 SXM server price (8 GPUs): $320,000 · NVIDIA sizing course scenario",
+                   "$595,000", "H100 SXM server price (8 GPUs): $320,000 · NVIDIA Deep Learning Institute course notebook",
                    "Electricity per kWh: $0.0895", "The answer rests on measured benchmark runs (nim.csv)."):
         assert needle in text, needle
     # No raw column names, no number to three decimals but a price as given ($0.0895 per kWh), no localhost link.

@@ -24,7 +24,7 @@ LABELS = {
     "ttft": "TTFT limit (ms)", "e2e": "end-to-end limit (ms)", "itl": "inter-token limit (ms)",
     "tps_user": "tokens/s per user",
     "stat": "statistic", "gpus": "GPU filter", "tps": "TP filter", "precisions": "precision filter",
-    "rank": "rank by", "utilisation": "planned utilisation (%)", "interpolate": "interpolate",
+    "rank": "rank by", "basis": "cost basis", "utilisation": "planned utilisation (%)", "interpolate": "interpolate",
     "view": "frontier view", "wi_model": "what-if model", "wi_gpus": "what-if GPUs", "wi_tps": "what-if TP",
     "wi_prec": "what-if precision", "wi_isl": "what-if input tokens", "wi_osl": "what-if output tokens",
     "wi_maxc": "what-if highest concurrency", "burst": "burst percentile (%)", "burst_window": "burst window (s)",

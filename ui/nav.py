@@ -21,6 +21,7 @@ PAGES = (
     ("pages/traffic.py", "Traffic", ":material/call:", "From business assumptions to peak requests/s"),
     ("pages/frontier.py", "Frontier", ":material/show_chart:", "Latency against throughput, per configuration"),
     ("pages/sizing.py", "Sizing", ":material/calculate:", "Every configuration ranked, and the cost of latency"),
+    ("pages/cost.py", "Cost", ":material/payments:", "On-prem, cloud and API side by side; power; break-even"),
     ("pages/what-if.py", "What-if", ":material/science:", "Modeled curves for GPUs and models nobody measured"),
     ("pages/data.py", "Data", ":material/database:", "What is loaded; upload your own benchmarks"),
     ("pages/guide.py", "Guide", ":material/menu_book:", "The metrics and the math in plain words"),
@@ -54,7 +55,7 @@ def _redirect(target: st.Page):
 
 def frame() -> st.Page:
     """What the router draws around every page: page set-up, the declared navigation and the scenario sidebar."""
-    from ui import data, links, scenario
+    from ui import cost, data, links, scenario
     from ui.text import md
 
     st.set_page_config(page_title="LLM Inference Sizer", page_icon=":material/dns:", layout="wide")
@@ -70,6 +71,7 @@ def frame() -> st.Page:
                    f"{current.fingerprint}): its sender had uploaded benchmark files. The figures here come from your "
                    "data; load the same files on the Data page to see the sender's numbers.", icon=":material/dataset:")
     scenario.sidebar(page.url_path, current)
+    cost.follow_url()  # the cost options and edited prices: from a link on the first run, into the URL every run
     return page
 
 

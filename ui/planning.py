@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import catalog, charts, planning, uncertainty
+from core import charts, cost, planning, uncertainty
+from core.cost import CostSettings
 from core.errors import SizerError
 from core.frontier import Query
 from core.planning import Plan
 from core.sizing import Sizing
 from core.traffic import Traffic
+from ui import cost as costs
 from ui import links, view
 from ui.data import CACHE_TTL, Data
 from ui.scenario import Scenario
@@ -56,19 +58,24 @@ def pct(share: float, digits: int = 0) -> str:
 
 # ---------------------------------------------------------------------------------------------------------- caches
 def _tornado(data: Data, sc: Scenario) -> tuple[pd.DataFrame, dict]:
-    prices = catalog.usd_per_gpu_hour()
-    args = (sc.query, sc.traffic, prices, sc.rank_by, sc.utilisation, sc.plan)
-    return _tornado_cached(data.key, view.content_key(*args[:2], sorted(prices.items()), *args[3:]), data.table, *args)
+    costing = costs.settings(sc.query.model)
+    prices = cost.usd_per_gpu_hour(costing.prices, costing.cloud_term)
+    costing_key = costs.key(costing)
+    args = (sc.query, sc.traffic, prices, sc.rank_by, sc.utilisation, sc.plan, costing, costing_key)
+    scenario = view.content_key(sc.query, sc.traffic, sorted(prices.items()), sc.rank_by, sc.utilisation, sc.plan,
+                                costing_key)
+    return _tornado_cached(data.key, scenario, data.table, *args)
 
 
 @st.cache_data(show_spinner=False, max_entries=128, ttl=CACHE_TTL)
 def _tornado_cached(key: str, scenario: str, _table: pd.DataFrame, _query: Query, _traffic: Traffic,
-                    _prices: dict[str, float], _rank_by: str, _utilisation: float,
-                    _plan: Plan) -> tuple[pd.DataFrame, dict]:
+                    _prices: dict[str, float], _rank_by: str, _utilisation: float, _plan: Plan,
+                    _costing: CostSettings, _costing_key: str) -> tuple[pd.DataFrame, dict]:
     """The tornado of the best option and its chart's Vega-Lite spec, cached on content like the sizing it starts
     from (`key`: the data's hash; `scenario`: the content key of the rest). Building the Altair chart costs more
     than the rest of the page: done once per scenario."""
-    result = view.sized(key, _table, _query, _traffic, _prices, _rank_by, _utilisation, _plan)
+    result = view.sized(key, _table, _query, _traffic, _prices, _rank_by, _utilisation, _plan, _costing,
+                        _costing_key)
     swings = uncertainty.tornado(_table, result)
     return swings, charts.tornado(swings).to_dict(validate=False) if len(swings) else {}
 
@@ -80,7 +87,7 @@ def _years_chart(years: pd.DataFrame) -> dict:
 
 
 def _capacity(data: Data, sc: Scenario, servers: int | None, usd_per_month: float | None) -> planning.Capacity:
-    prices = catalog.usd_per_gpu_hour()
+    prices = costs.usd_per_gpu_hour()
     scenario = view.content_key(sc.query, servers, usd_per_month, sorted(prices.items()), sc.utilisation, sc.plan,
                                 sc.traffic.inputs)
     return _capacity_cached(data.key, scenario, data.table, sc.query, servers, usd_per_month, prices, sc.utilisation,

@@ -221,8 +221,11 @@ def filter_inputs(data: Data) -> None:
     st.multiselect("TP (none = all)", offered.get("tps", []), key="tps", bind="query-params")
     st.multiselect("Precision (none = all)", offered.get("precisions", []), key="precisions", bind="query-params")
     st.segmented_control("Rank by", ["servers", "cost"], key="rank", default=COURSE["rank"], bind="query-params",
-                         help="servers: fewest servers (the course's question); cost: lowest monthly rental at the "
-                              "catalog prices (Data page)")
+                         help="servers: fewest servers (the course's question); cost: lowest yearly cost on the cost "
+                              "basis below (prices, sources and options on the Cost page)")
+    st.segmented_control("Cost basis", ["on-prem", "cloud", "API"], key="basis", default="on-prem", required=True,
+                         bind="query-params", help="Which cost ranks and which the Answer page shows: owning the "
+                                                   "servers (TCO), renting GPUs in the cloud, or paying an API per token")
     st.toggle("Interpolate to the exact limit", key="interpolate", bind="query-params",
               help="Also consider the point between the last measured concurrency that meets the limit and the "
                    "first that fails, linear in concurrency, never beyond the measured range")

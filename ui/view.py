@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from core import catalog
+from core import cost
+from core.cost import CostSettings
 from core.errors import SizerError
 from core.frontier import Query
 from core.perfmodel import accuracy_note
@@ -35,7 +36,10 @@ TABLE_COLUMNS = {
     "instances": st.column_config.NumberColumn("Instances"),
     "gpus": st.column_config.NumberColumn("GPUs"),
     "usd_per_month": st.column_config.NumberColumn("USD / month", format="$%,.0f",
-                                                   help="Whole servers × 8 GPUs × catalog price per GPU-hour × 730 h"),
+                                                   help="A year's cost on the sidebar's cost basis ÷ 12 (every price, "
+                                                        "its source and the other bases on the Cost page); on the "
+                                                        "What-if page: cloud rental, whole servers × 8 GPUs × $/GPU-hour "
+                                                        "× 730 h"),
     "point": st.column_config.TextColumn("Operating point"),
     "provenance": st.column_config.TextColumn("Source"),
 }
@@ -67,9 +71,12 @@ def sizing(data: Data, sc: Scenario) -> Sizing | None:
     """Size the scenario; an impossible one is a message on the page, and the inputs stay as they are."""
     if sc.query is None or sc.traffic is None:
         return None
+    from ui import cost as costs
+
+    costing = costs.settings(sc.query.model)
     try:
-        return sized(data.key, data.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by,
-                     sc.utilisation, sc.plan)
+        return sized(data.key, data.table, sc.query, sc.traffic, cost.usd_per_gpu_hour(costing.prices, costing.cloud_term),
+                     sc.rank_by, sc.utilisation, sc.plan, costing, costs.key(costing))
     except SizerError as exc:
         st.warning(sentence(exc), icon=":material/warning:")
         return None
@@ -83,18 +90,18 @@ def content_key(*values: object) -> str:
 
 
 def sized(key: str, table: pd.DataFrame, query: Query, traffic: Traffic, prices: dict[str, float], rank_by: str,
-          utilisation: float, plan: Plan) -> Sizing:
-    """core.sizing.size, cached on content: `key` is the data's hash, the rest are values. A slider moved back to a
-    value seen before costs no sizing; each caller gets its own copy."""
-    scenario = content_key(query, traffic, sorted(prices.items()), rank_by, utilisation, plan)
-    return _sized(key, scenario, table, query, traffic, prices, rank_by, utilisation, plan)
+          utilisation: float, plan: Plan, costing: CostSettings, costing_key: str) -> Sizing:
+    """core.sizing.size, cached on content: `key` is the data's hash, `costing_key` the prices' (ui.cost.key), the
+    rest are values. A slider moved back to a value seen before costs no sizing; each caller gets its own copy."""
+    scenario = content_key(query, traffic, sorted(prices.items()), rank_by, utilisation, plan, costing_key)
+    return _sized(key, scenario, table, query, traffic, prices, rank_by, utilisation, plan, costing)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=CACHE_TTL)
 def _sized(key: str, scenario: str, _table: pd.DataFrame, _query: Query, _traffic: Traffic, _prices: dict[str, float],
-           _rank_by: str, _utilisation: float, _plan: Plan) -> Sizing:
+           _rank_by: str, _utilisation: float, _plan: Plan, _costing: CostSettings) -> Sizing:
     """Keyed on the data's hash and the scenario's content key only (the arguments after them are what they hash)."""
-    return size(_table, _query, _traffic, _prices, _rank_by, _utilisation, plan=_plan)
+    return size(_table, _query, _traffic, _prices, _rank_by, _utilisation, costing=_costing, plan=_plan)
 
 
 def nothing_meets(result: Sizing) -> None:
@@ -145,4 +152,6 @@ def options_frame(result: Sizing) -> pd.DataFrame:
     stat = result.query.limits.stat
     out = result.options.copy()
     out["ttft"], out["e2e"], out["itl"] = out[f"ttft_ms_{stat}"], out[f"e2e_ms_{stat}"], out[f"itl_ms_{stat}"]
+    if "cost_usd_per_month" in out:  # costed: the month's cost on the chosen basis, not a rental at a hidden price
+        out["usd_per_month"] = out["cost_usd_per_month"]
     return out[list(TABLE_COLUMNS)]

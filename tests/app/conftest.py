@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 APP = str(ROOT / "streamlit_app.py")
-PAGES = ["pages/answer.py", "pages/traffic.py", "pages/frontier.py", "pages/sizing.py", "pages/what-if.py",
-         "pages/data.py", "pages/guide.py"]
+PAGES = ["pages/answer.py", "pages/traffic.py", "pages/frontier.py", "pages/sizing.py", "pages/cost.py",
+         "pages/what-if.py", "pages/data.py", "pages/guide.py"]
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import catalog, planning
+from core import cost, planning
 from core.frontier import Limits, Query
 from core.sizing import size
 from core.table import DEFAULT_BENCHMARK_DIR, load_paths
@@ -49,7 +49,7 @@ def _pct(text: str) -> float:
 def _engine(ttft_ms: float = 300.0, **plan) -> object:
     table = load_paths([DEFAULT_BENCHMARK_DIR]).table
     return size(table, Query("Llama 3 8B", 2000, 200, Limits(ttft_ms=ttft_ms)), derive(TrafficInputs()),
-                catalog.usd_per_gpu_hour(), plan=planning.Plan(**plan))
+                cost.usd_per_gpu_hour(cost.load_prices()), plan=planning.Plan(**plan))
 
 
 def test_the_limit_slider_moves_the_answer_count(default_data):
