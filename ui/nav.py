@@ -21,6 +21,7 @@ PAGES = (
     ("pages/traffic.py", "Traffic", ":material/call:", "From business assumptions to peak requests/s"),
     ("pages/frontier.py", "Frontier", ":material/show_chart:", "Latency against throughput, per configuration"),
     ("pages/sizing.py", "Sizing", ":material/calculate:", "Every configuration ranked, and the cost of latency"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:", "Saved scenarios side by side"),
     ("pages/what-if.py", "What-if", ":material/science:", "Modeled curves for GPUs and models nobody measured"),
     ("pages/data.py", "Data", ":material/database:", "What is loaded; upload your own benchmarks"),
     ("pages/guide.py", "Guide", ":material/menu_book:", "The metrics and the math in plain words"),

@@ -61,13 +61,19 @@ def problems(sc: Scenario) -> bool:
 
 def sizing(data: Data, sc: Scenario) -> Sizing | None:
     """Size the scenario; an impossible one is a message on the page, and the inputs stay as they are."""
-    if sc.query is None or sc.traffic is None:
-        return None
     try:
-        return size(data.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by, sc.utilisation)
+        return sized(data, sc)
     except SizerError as exc:
         st.warning(sentence(exc), icon=":material/warning:")
         return None
+
+
+def sized(data: Data, sc: Scenario) -> Sizing | None:
+    """The engine's answer to the scenario (None while its inputs are incomplete); raises SizerError when the data
+    cannot answer it. The one sizing call every page shares, the Compare page's saved scenarios included."""
+    if sc.query is None or sc.traffic is None:
+        return None
+    return size(data.table, sc.query, sc.traffic, catalog.usd_per_gpu_hour(), sc.rank_by, sc.utilisation)
 
 
 def nothing_meets(result: Sizing) -> None:
