@@ -104,3 +104,102 @@ def test_file_names_carry_the_customer_and_the_date():
     info = QuoteInfo(customer="ACME Call-Centre / Ünïcode", date=date(2025, 6, 1))
     assert quote_ui.file_stem(info) == "sizing-quote-acme-call-centre-unicode-2025-06-01"
     assert quote_ui.file_stem(QuoteInfo(date=date(2025, 6, 1)), "comparison") == "sizing-comparison-2025-06-01"
+
+
+# --- what the downloads hold ------------------------------------------------------------------------------------------
+
+def _capturing(monkeypatch) -> list[dict]:
+    """The builders each run of the page hands its download buttons (AppTest has no runtime to call them on click;
+    the test calls them as the click would)."""
+    built: list[dict] = []
+    real = quote_ui.builders
+
+    def spy(*args, **kwargs):
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(quote_ui, "builders", spy)
+    return built
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_pdf_holds_the_answer_its_range_every_price_and_the_data(default_data, monkeypatch):
+    monkeypatch.delenv("SIZER_PUBLIC_URL", raising=False)
+    from core import document
+    from core.frontier import Limits, Query
+    from core.quote import headline
+    from core.sizing import size
+    from core.table import DEFAULT_BENCHMARK_DIR, load_paths
+    from core.traffic import TrafficInputs, derive
+
+    built = _capturing(monkeypatch)
+    at = start()
+    at.number_input(key="ttft").set_value(500.0).run()
+    at.text_input(key="quote_customer").input("ACME call centre").run()
+    at.text_input(key="quote_prepared_by").input("Jane Doe").run()
+    no_errors(at)
+    data = built[-1]["pdf"]()
+    assert data.startswith(b"%PDF")
+    text = _pdf_text(data)
+    # The engine's answer to the same scenario (the course's traffic, TTFT ≤ 500 ms, the default data).
+    result = size(load_paths([DEFAULT_BENCHMARK_DIR]).table, Query("Llama 3 8B", 2000, 200, Limits(ttft_ms=500)),
+                  derive(TrafficInputs()))
+    best = document.costed(result).best
+    assert _flat(headline(result)) in text  # the answer in one sentence
+    assert f"likely {document.range_text(best)}" in text and f"{best['servers_exact']:,.2f}" in text  # its range
+    for price in document.price_rows(result):  # every price: what, value, source, date
+        source = " ".join(_flat(price["source"]).split()[:6])
+        assert f"{_flat(price['item'])} {price['value']} {source}" in text, price
+        assert price["as_of"] in text, price
+    assert "performance model" in text  # the data the answer rests on
+    assert "ACME call centre" in text and "Jane Doe" in text
+    assert "127.0.0.1" not in text and "localhost" not in text  # no private link (no public address configured)
+    # The workbook and the text quote come from the same click-built state.
+    assert built[-1]["xlsx"]()[:2] == b"PK"
+    assert "ACME call centre" in built[-1]["text"]()
+
+
+HOSTILE = "=HYPERLINK(\"http://x\",\"y\") **bold** [link](http://evil) <b>x</b> `code` $1+$2"
+
+
+def test_customer_strings_with_markdown_and_formula_characters_are_neutralised(default_data, monkeypatch):
+    import io
+
+    import openpyxl
+
+    built = _capturing(monkeypatch)
+    at = start()
+    at.text_input(key="quote_customer").input(HOSTILE).run()
+    at.text_input(key="quote_prepared_by").input("+cmd|' /C calc'!A0").run()
+    no_errors(at)
+    assert not at.warning and not buttons(at)["dl_pdf"].proto.disabled  # a legal name: taken, not refused
+    # On the page the string is shown as typed, never rendered: no bold, no link, no tag.
+    printed = [h.proto.body for h in at.get("html") if "sizer-print-only" in h.proto.body and "Customer" in h.proto.body]
+    assert printed and "&lt;b&gt;x&lt;/b&gt;" in printed[0] and "<b>x</b>" not in printed[0]
+    # In the workbook no cell holding it is a formula; it reads back as text, a quote mark in front.
+    book = openpyxl.load_workbook(io.BytesIO(built[-1]["xlsx"]()))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and ("HYPERLINK" in c.value or "calc'" in c.value)]
+    assert cells and all(c.data_type != "f" and c.value.startswith("'") for c in cells), [c.value for c in cells]
+    # In the PDF and the text quote it stands as text.
+    text = _pdf_text(built[-1]["pdf"]())
+    assert "HYPERLINK" in text and "**bold** [link](http://evil)" in text
+    assert "HYPERLINK" in built[-1]["text"]()
+    # The file name keeps only letters and digits.
+    from datetime import date
+
+    from core.document import QuoteInfo
+
+    assert quote_ui.file_stem(QuoteInfo(customer=HOSTILE, date=date(2025, 6, 1))) == (
+        "sizing-quote-hyperlink-http-x-y-bold-link-http-evil-b-2025-06-01")
