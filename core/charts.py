@@ -209,7 +209,7 @@ def scenarios(points: pd.DataFrame) -> alt.HConcatChart:
     y = alt.Y("scenario:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
     base = alt.Chart(servers).encode(y=y)
     bars = base.mark_bar(color="#1565c0", opacity=0.85).encode(
-        x=alt.X("servers:Q", title="Servers (8 GPUs each)"),
+        x=alt.X("servers:Q", title="Servers (8 GPUs each)", axis=alt.Axis(format="d", tickMinStep=1)),
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("servers:Q", title="Servers"),
                  alt.Tooltip("servers_exact:Q", title="Servers (exact)", format=",.2f"),
                  alt.Tooltip("servers_low:Q", title="Likely from"), alt.Tooltip("servers_high:Q", title="Likely to")])

@@ -42,9 +42,15 @@ else:
     differs = compare.differing(frame)
     st.table(frame.style.apply(_highlight, differs=differs, axis=None), alt="The saved scenarios side by side")
     different = list(differs[differs].index)
-    st.caption(f"Highlighted: the {plural(len(different), 'row')} where the scenarios differ"
-               + (f" ({md(', '.join(different))})" if different else "") + ". Costs: on-prem (owned), cloud (rented) "
-               "and API (per token); the PDF lists every price with its source and date.")
+    if len(items) == 1:
+        lead = ("One scenario so far: change an input (the GPUs, the TTFT limit, calls per year) and save again to see "
+                "what differs. ")
+    elif different:
+        lead = f"Highlighted: the {plural(len(different), 'row')} where the scenarios differ ({md(', '.join(different))}). "
+    else:
+        lead = "The scenarios give the same figures in every row. "
+    st.caption(lead + "Costs: on-prem (owned), cloud (rented) and API (per token); the PDF lists every price with its "
+               "source and date.")
     for name, given in answers:
         if isinstance(given, str):
             st.warning(f"{md(name)} cannot be answered with the data loaded now: {md(given)}", icon=":material/block:")
@@ -63,8 +69,9 @@ else:
             for column, panel in zip(st.columns(2), (servers, cost), strict=True):
                 with column:  # as wide as the column; as high as the panel asks (the theme's "fit" would squash it)
                     view.chart(panel.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
-            st.caption("Left: whole 8-GPU servers per scenario, the black line the likely range. Right: the cost per "
-                       "year on each basis.")
+            st.caption("Servers: whole 8-GPU servers per scenario, the black line the likely range (none drawn when "
+                       "the range is that one count). Cost per year: owning the servers, renting them in the cloud, or paying an "
+                       "API per token.")
     with st.container(key="sizer_saved_list"):
         st.subheader("Saved scenarios")
         scenarios.manage(items)

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from core import catalog, compare, document
+from core import catalog, compare, document, planning
 from core.frontier import Limits, Query
 from core.sizing import size
 from core.table import DEFAULT_BENCHMARK_DIR, load_paths
@@ -73,7 +73,8 @@ def test_three_scenarios_side_by_side_with_the_engines_numbers(default_data):
         column = frame[name]
         assert column["Configuration"].startswith(f"{gpu} · TP{int(best['tp'])} · {best['precision']}")
         assert column["Servers (exact)"] == f"{best['servers_exact']:,.2f}"
-        assert column["Servers (likely range)"].startswith(f"{int(best['servers_packed'])} (")
+        spread = planning.likely(best)  # '5 (likely 3–5)' as the headline says it; '1' alone when there is no spread
+        assert column["Servers (likely range)"] == f"{int(best['servers_packed'])}" + (f" ({spread})" if spread else "")
         assert column["GPUs"] == f"{int(best['gpus']):,}"
         assert column["On-prem $/year"] == usd(float(best["onprem_usd_per_year"]))
         assert column["Cloud $/year"] == usd(float(best["cloud_usd_per_year"]))

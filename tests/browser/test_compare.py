@@ -166,23 +166,33 @@ def test_printing_the_answer_page_keeps_the_table(server, page):
     (ARTIFACTS / "answer-print.pdf").write_bytes(data)
 
 
-@pytest.mark.parametrize("path", ["compare?ttft=500", "?ttft=500"])
-def test_fresh_deep_link_on_a_phone(browser, path):
-    """Compare and Answer opened by a link on a freshly started server, 390 px wide: the page, a saved scenario in
-    the comparison, the documents, no exception."""
+@pytest.mark.parametrize(("path", "width"), [("compare", 1400), ("compare?ttft=500", 390), ("?ttft=500", 390)])
+def test_fresh_deep_link(browser, path, width):
+    """Compare and Answer opened by a link on a freshly started server, wide and 390 px wide (a phone): the page (not
+    'Page not found'), a saved scenario in the comparison, the documents, no exception."""
     own = Server()
     try:
-        pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        phone = {"is_mobile": True, "has_touch": True} if width < 500 else {}
+        pg = browser.new_page(viewport={"width": width, "height": 844}, **phone)
         pg.set_default_timeout(60_000)
         pg.goto(f"{own.url}/{path}")
         wait_for_app(pg)
-        _save(pg, "On a phone")
+        heading = "Compare scenarios" if path.startswith("compare") else "How many servers?"
+        expect(pg.get_by_role("heading", level=1).first).to_have_text(heading)
+        expect(pg.get_by_text("Page not found")).to_have_count(0)
         if path.startswith("compare"):
-            expect(pg.get_by_test_id("stTable").locator("th").filter(has_text="On a phone")).to_have_count(1)
+            expect(pg.get_by_test_id("stAlert").filter(has_text="No scenario saved yet")).to_be_visible()
+        if "ttft=500" in path:
+            expect(pg.locator(".st-key-ttft input")).to_have_value("500")  # the link's value, on a fresh server
+        _save(pg, "Opened by a link")
+        if path.startswith("compare"):
+            expect(pg.get_by_test_id("stTable").locator("th").filter(has_text="Opened by a link")).to_have_count(1)
+            limit = pg.get_by_test_id("stTable").locator("tr").filter(has_text="Latency limit")
+            expect(limit).to_contain_text("500 ms" if "ttft=500" in path else "300 ms")
         else:
             expect(pg.locator(".st-key-dl_pdf button:visible")).to_be_visible()
         expect(pg.get_by_test_id("stException")).to_have_count(0)
-        _tall(pg, f"phone-{path.split('?')[0] or 'answer'}", width=390)
+        _tall(pg, f"fresh-{path.split('?')[0] or 'answer'}-{width}", width=width)
         pg.close()
     finally:
         own.stop()
