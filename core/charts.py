@@ -219,7 +219,7 @@ def scenarios(points: pd.DataFrame) -> alt.HConcatChart:
                        scale=alt.Scale(domain=list(BASIS_COLOURS), range=list(BASIS_COLOURS.values())))
     cost = alt.Chart(points.dropna(subset=["usd_per_year"])).mark_bar().encode(
         y=alt.Y("scenario:N", title=None, sort=order, axis=None), yOffset=alt.YOffset("basis:N", sort=list(BASIS_COLOURS)),
-        x=alt.X("usd_per_year:Q", title="Cost per year (USD)", axis=alt.Axis(format="$,.3s")), color=colour,
+        x=alt.X("usd_per_year:Q", title="Cost per year (USD)", axis=alt.Axis(format="$,.3~s")), color=colour,
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("basis:N", title="Basis"),
                  alt.Tooltip("usd_per_year:Q", title="USD / year", format="$,.0f")])
     height = max(120, 56 * len(order))  # both panels alike, so that their rows line up

@@ -46,7 +46,8 @@ else:
         lead = ("One scenario so far: change an input (the GPUs, the TTFT limit, calls per year) and save again to see "
                 "what differs. ")
     elif different:
-        lead = f"Highlighted: the {plural(len(different), 'row')} where the scenarios differ ({md(', '.join(different))}). "
+        named = f" ({md(', '.join(different))})" if len(different) <= 5 else ""
+        lead = f"Highlighted: the {plural(len(different), 'row')} where the scenarios differ{named}. "
     else:
         lead = "The scenarios give the same figures in every row. "
     st.caption(lead + "Costs: on-prem (owned), cloud (rented) and API (per token); the PDF lists every price with its "
