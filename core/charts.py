@@ -212,7 +212,7 @@ def scenarios(points: pd.DataFrame) -> alt.HConcatChart:
     y = alt.Y("scenario:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
     base = alt.Chart(servers).encode(y=y)
     bars = base.mark_bar(color="#1565c0", opacity=0.85).encode(
-        x=alt.X("servers:Q", title="Servers (8 GPUs each)"),
+        x=alt.X("servers:Q", title="Servers (8 GPUs each)", axis=alt.Axis(format="d", tickMinStep=1)),
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("servers:Q", title="Servers"),
                  alt.Tooltip("servers_exact:Q", title="Servers (exact)", format=",.2f"),
                  alt.Tooltip("servers_low:Q", title="Likely from"), alt.Tooltip("servers_high:Q", title="Likely to")])
@@ -222,7 +222,7 @@ def scenarios(points: pd.DataFrame) -> alt.HConcatChart:
                        scale=alt.Scale(domain=list(BASIS_COLOURS), range=list(BASIS_COLOURS.values())))
     cost = alt.Chart(points.dropna(subset=["usd_per_year"])).mark_bar().encode(
         y=alt.Y("scenario:N", title=None, sort=order, axis=None), yOffset=alt.YOffset("basis:N", sort=list(BASIS_COLOURS)),
-        x=alt.X("usd_per_year:Q", title="Cost per year (USD)", axis=alt.Axis(format="$,.3s")), color=colour,
+        x=alt.X("usd_per_year:Q", title="Cost per year (USD)", axis=alt.Axis(format="$,.3~s")), color=colour,
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("basis:N", title="Basis"),
                  alt.Tooltip("usd_per_year:Q", title="USD / year", format="$,.0f")])
     height = max(120, 56 * len(order))  # both panels alike, so that their rows line up

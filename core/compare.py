@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from core import document
+from core import document, planning
 from core.errors import SizerError
 from core.sizing import Sizing
 from core.words import usd
@@ -83,12 +83,18 @@ def _column(result: Sizing | str) -> list[str]:
         return [*head, why] + [NONE] * (len(ROWS) - len(head) - 1)
     kw = _float(best.get("kw"))
     return [*head, f"{document.configuration(best)} @ {float(best['load']):,.3g}",
-            f"{int(best['servers_packed']):,} ({document.range_text(best)})", f"{float(best['servers_exact']):,.2f}",
+            _servers(best), f"{float(best['servers_exact']):,.2f}",
             f"{int(best['gpus']):,}",
             *(usd(_float(best.get(f"{b}_usd_per_year"))) for b in ("onprem", "cloud", "api")),
             *(usd(_float(best.get(f"{b}_usd_per_1k_prompts"))) for b in ("onprem", "cloud", "api")),
             f"{kw:,.1f}" if kw is not None else NONE,
             f"{document.POINT_WORDS.get(str(best['point']), str(best['point']))} ({best.get('source', '?')})"]
+
+
+def _servers(best: pd.Series) -> str:
+    """'5 (likely 3–5)' as the headline says it; '1' alone when the range is that one count."""
+    spread = planning.likely(best)
+    return f"{int(best['servers_packed']):,}" + (f" ({spread})" if spread else "")
 
 
 def _float(value: object) -> float | None:

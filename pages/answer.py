@@ -4,7 +4,8 @@ import streamlit as st
 
 from core import quote
 from ui import cost as costs
-from ui import data, links, nav, planning, scenario, view
+from ui import data, nav, planning, scenario, view
+from ui import quote as quote_ui
 from ui.text import md
 
 nav.ensure_router()
@@ -42,29 +43,7 @@ if not view.problems(sc):
             if not others.empty:
                 st.markdown("**Runners-up**")
                 st.dataframe(others, column_config=view.TABLE_COLUMNS, hide_index=True)
+                quote_ui.print_table(others, view.TABLE_COLUMNS)
             view.provenance_caption(result.options)
             planning.answer_details(loaded, sc, result)
-        link = links.share_link()
-        note = view.data_note(loaded)
-        cols = st.columns(3)
-        cols[0].download_button("Quote (text)", data=lambda: quote.quote_text(result, note, link), file_name="sizing-quote.txt",
-                                mime="text/plain", on_click="ignore", icon=":material/description:", key="dl_quote",
-                                width="stretch")
-        cols[1].download_button("Options (CSV)", data=lambda: quote.to_csv_text(result), file_name="sizing-options.csv",
-                                mime="text/csv", on_click="ignore", icon=":material/table:", key="dl_csv",
-                                width="stretch")
-        cols[2].download_button("Options (JSON)", data=lambda: quote.to_json_text(result),
-                                file_name="sizing-options.json", mime="application/json", on_click="ignore",
-                                icon=":material/data_object:", key="dl_json", width="stretch")
-        if link:
-            st.caption("Share this scenario: the link below (the page address) carries every input.")
-            st.code(link, language=None)
-        if loaded.uploads:
-            st.warning(f"These numbers come from your uploads ({md(', '.join(loaded.uploads))}), data fingerprint "
-                       f"{loaded.fingerprint}. The link carries the scenario and that fingerprint, not the files: "
-                       "the recipient must load the same files on the Data page, or the combined table below (with "
-                       "the embedded data switched off), to get these numbers. The quote says so too.",
-                       icon=":material/attach_file:")
-            st.download_button("Combined table to send along (CSV)", data=lambda: view.safe_csv(data.canonical(loaded)),
-                               file_name=f"sizing-data-{loaded.fingerprint}.csv", mime="text/csv", on_click="ignore",
-                               icon=":material/download:", key="dl_combined")
+        quote_ui.documents(loaded, result)

@@ -22,6 +22,7 @@ PAGES = (
     ("pages/frontier.py", "Frontier", ":material/show_chart:", "Latency against throughput, per configuration"),
     ("pages/sizing.py", "Sizing", ":material/calculate:", "Every configuration ranked, and the cost of latency"),
     ("pages/cost.py", "Cost", ":material/payments:", "On-prem, cloud and API side by side; power; break-even"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:", "Saved scenarios side by side"),
     ("pages/what-if.py", "What-if", ":material/science:", "Modeled curves for GPUs and models nobody measured"),
     ("pages/data.py", "Data", ":material/database:", "What is loaded; upload your own benchmarks"),
     ("pages/guide.py", "Guide", ":material/menu_book:", "The metrics and the math in plain words"),

@@ -84,7 +84,7 @@ def sidebar(page: str, data: Data) -> None:
                 filter_inputs(data)
         with st.expander("Headroom, range, spares and growth"):
             planning_inputs()
-        st.button("Load the course's call-centre example", on_click=load_course_example, icon=":material/school:",
+        st.button("Load the course's call-centre example", on_click=load_course_example, icon=":material/school:", key="course_example",
                   help="30 M calls a year, 10 min each, 1 RAG call per minute, 3 LLM requests per RAG call, peak ×7; "
                        "Llama 3 8B, 2000 in / 200 out, TTFT ≤ 300 ms, on H100", width="stretch")
 

@@ -69,14 +69,8 @@ def problems(sc: Scenario) -> bool:
 
 def sizing(data: Data, sc: Scenario) -> Sizing | None:
     """Size the scenario; an impossible one is a message on the page, and the inputs stay as they are."""
-    if sc.query is None or sc.traffic is None:
-        return None
-    from ui import cost as costs
-
-    costing = costs.settings(sc.query.model)
     try:
-        return sized(data.key, data.table, sc.query, sc.traffic, cost.usd_per_gpu_hour(costing.prices, costing.cloud_term),
-                     sc.rank_by, sc.utilisation, sc.plan, costing, costs.key(costing))
+        return scenario_sizing(data, sc)
     except SizerError as exc:
         st.warning(sentence(exc), icon=":material/warning:")
         return None
@@ -87,6 +81,19 @@ def content_key(*values: object) -> str:
     is exact and complete. Streamlit would hash them field by field on every rerun (tens of ms on a page that calls
     a few caches); this is one sha256 of one string."""
     return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+def scenario_sizing(data: Data, sc: Scenario) -> Sizing | None:
+    """The engine's answer to the scenario at the session's prices (None while its inputs are incomplete); raises
+    SizerError when the data cannot answer it. The one sizing call every page shares, the Compare page's saved
+    scenarios included."""
+    if sc.query is None or sc.traffic is None:
+        return None
+    from ui import cost as costs
+
+    costing = costs.settings(sc.query.model)
+    return sized(data.key, data.table, sc.query, sc.traffic, cost.usd_per_gpu_hour(costing.prices, costing.cloud_term),
+                 sc.rank_by, sc.utilisation, sc.plan, costing, costs.key(costing))
 
 
 def sized(key: str, table: pd.DataFrame, query: Query, traffic: Traffic, prices: dict[str, float], rank_by: str,

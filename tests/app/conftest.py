@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 
 APP = str(ROOT / "streamlit_app.py")
 PAGES = ["pages/answer.py", "pages/traffic.py", "pages/frontier.py", "pages/sizing.py", "pages/cost.py",
-         "pages/what-if.py", "pages/data.py", "pages/guide.py"]
+         "pages/what-if.py", "pages/data.py", "pages/guide.py", "pages/compare.py"]
 
 
 @pytest.fixture(autouse=True)

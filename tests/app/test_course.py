@@ -15,7 +15,7 @@ def test_course_preset_restores_every_input_and_says_so(nim_dir):
     at.slider(key="minutes").set_value(3.0).run()
     at.select_slider(key="p_wait").set_value(5.0).run()
     at.multiselect(key="precisions").set_value(["fp16"]).run()
-    at.button[0].click().run()
+    at.button(key="course_example").click().run()
     no_errors(at)
     assert at.multiselect(key="gpus").value == ["H100 SXM"] and at.multiselect(key="precisions").value == []
     assert at.select_slider(key="ttft").value == 300.0 and at.slider(key="minutes").value == 10.0

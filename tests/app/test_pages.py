@@ -80,7 +80,7 @@ def test_course_preset_restores_the_example(default_data):
     at = start()
     at.select_slider(key="ttft").set_value(1000.0).run()
     at.slider(key="minutes").set_value(3.0).run()
-    at.button[0].click().run()
+    at.button(key="course_example").click().run()
     assert at.select_slider(key="ttft").value == 300.0 and at.slider(key="minutes").value == 10.0
 
 

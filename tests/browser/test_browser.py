@@ -16,7 +16,7 @@ from ui.nav import PAGES
 pytestmark = pytest.mark.browser
 TITLES = [title for _, title, _, _ in PAGES]
 HEADINGS = {"answer": "How many servers?", "traffic": "Traffic", "frontier": "Frontier explorer", "sizing": "Sizing",
-            "cost": "Cost", "what-if": "What-if", "data": "Data", "guide": "Guide"}
+            "cost": "Cost", "what-if": "What-if", "data": "Data", "guide": "Guide", "compare": "Compare scenarios"}
 
 
 NAMES = sorted({(nav.url_path(script), name) for script, *_ in PAGES
