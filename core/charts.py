@@ -69,10 +69,11 @@ def frontier(curves: pd.DataFrame, x: str, y: str, limit_ms: float | None = None
                                                                           range=[[1, 0], [6, 3]]))
     layers += [base.mark_line(opacity=0.8).encode(strokeDash=dash), base.mark_circle(size=60, opacity=0.85)]
     if chosen is not None and not chosen.empty:
-        picks = chosen[[c for c in {x, y, "label"} if c in chosen]]
+        picks = chosen[[c for c in dict.fromkeys((x, y, "label", "concurrency")) if c in chosen]]
+        tips = [alt.Tooltip("label:N", title="Chosen")] + (
+            [alt.Tooltip("concurrency:Q", title="Concurrency", format=",.3g")] if "concurrency" in picks else [])
         layers.append(alt.Chart(picks).mark_point(shape="diamond", size=260, filled=False, strokeWidth=3,
-                                                  color="black").encode(x=f"{x}:Q", y=f"{y}:Q",
-                                                                        tooltip=[alt.Tooltip("label:N", title="Chosen")]))
+                                                  color="black").encode(x=f"{x}:Q", y=f"{y}:Q", tooltip=tips))
     return alt.layer(*layers).properties(title=title, height=460)
 
 

@@ -34,8 +34,9 @@ if not view.problems(sc):
             st.markdown(scenario.describe(sc))
             kind = ("**measured** benchmark data" if best["provenance"] == "measured"
                     else "the **performance model** (an estimate; see the What-if page for its error)")
-            where = ("interpolated to your limit between two benchmarked concurrencies" if best["point"] == "interpolated"
-                     else "a benchmarked concurrency level")
+            where = {"interpolated": "interpolated to your limit between two benchmarked concurrencies",
+                     "modeled": "solved to your limit by the performance model" if best.get("solved") else
+                     "a modeled concurrency level"}.get(best["point"], "a benchmarked concurrency level")
             st.info(f"Operating point: concurrency {best['load']:.3g} per instance ({where}), "
                     f"{best['prompts_per_s_per_server']:.2f} prompts/s per 8 GPUs, TTFT "
                     f"{best['ttft_ms_' + sc.query.limits.stat]:,.0f} ms ({sc.query.limits.stat}). Source: {kind}.",
