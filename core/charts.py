@@ -25,6 +25,9 @@ TOOLTIP = [("label", "Configuration"), ("tp", "TP"), ("concurrency", "Concurrenc
            ("concurrency_per_server", "Concurrency per 8 GPUs"), ("isl", "Input tokens"), ("osl", "Output tokens"),
            ("ttft_ms_avg", "TTFT avg (ms)"), ("itl_ms_avg", "ITL avg (ms)"), ("e2e_ms_avg", "E2E avg (ms)"),
            ("prompts_per_s_per_server", "Prompts/s per 8 GPUs"), ("model", "Model"), ("provenance", "Source")]
+# What a chosen point is, in a tooltip's words (the `point` column of core.frontier.search).
+POINT_WORDS = {"measured": "a measured concurrency", "modeled": "a modeled concurrency of the grid",
+               "interpolated": "interpolated to your limit", "solved": "solved to your limit by the performance model"}
 
 
 def curve_label(df: pd.DataFrame, by: tuple[str, ...] = ("gpu", "tp", "precision")) -> pd.Series:
@@ -69,9 +72,13 @@ def frontier(curves: pd.DataFrame, x: str, y: str, limit_ms: float | None = None
                                                                           range=[[1, 0], [6, 3]]))
     layers += [base.mark_line(opacity=0.8).encode(strokeDash=dash), base.mark_circle(size=60, opacity=0.85)]
     if chosen is not None and not chosen.empty:
-        picks = chosen[[c for c in dict.fromkeys((x, y, "label", "concurrency")) if c in chosen]]
-        tips = [alt.Tooltip("label:N", title="Chosen")] + (
-            [alt.Tooltip("concurrency:Q", title="Concurrency", format=",.3g")] if "concurrency" in picks else [])
+        picks = chosen[[c for c in dict.fromkeys((x, y, "label", "concurrency", "point")) if c in chosen]]
+        if "point" in picks:
+            picks = picks.assign(point=picks["point"].map(lambda p: POINT_WORDS.get(str(p), str(p))))
+        tips = [alt.Tooltip("label:N", title="Chosen")] + [
+            alt.Tooltip(f"{c}:{'N' if c == 'point' else 'Q'}", title=t, format="" if c == "point" else f)
+            for c, t, f in (("point", "Operating point", ""), ("concurrency", "Concurrency", ",.3g"),
+                            (x, LABELS.get(x, x), ",.1f"), (y, LABELS.get(y, y), ",.2f")) if c in picks]
         layers.append(alt.Chart(picks).mark_point(shape="diamond", size=260, filled=False, strokeWidth=3,
                                                   color="black").encode(x=f"{x}:Q", y=f"{y}:Q", tooltip=tips))
     return alt.layer(*layers).properties(title=title, height=460)

@@ -159,9 +159,10 @@ def _match_key(table: pd.DataFrame, column: str, query: str) -> str:
 
 
 def search(table: pd.DataFrame, query: Query, params: Params | None = None) -> Frontier:
-    """The best point per curve: solved by the performance model on modeled curves whose configuration the catalog
-    knows (`solved` True); elsewhere the best point that meets every limit (and, if asked, points interpolated to the
-    limit). params: the performance model's (the committed calibration by default)."""
+    """The best point per curve, its kind in the `point` column: "solved" by the performance model on a modeled curve
+    whose configuration the catalog knows; elsewhere the best grid point that meets every limit ("measured", or
+    "modeled" on a modeled curve) or, if asked, one "interpolated" to the limit. params: the performance model's (the
+    committed calibration by default)."""
     checks = query.limits.checks()
     mask, model = select(table, query)
     spellings = sorted(set(table["model"].to_numpy()[mask]))
@@ -253,11 +254,11 @@ def _solved(table: pd.DataFrame, mask: np.ndarray, limits: Limits,
     rows = firsts.iloc[[k for k, _ in met]].assign(**dict(zip(operating.FIGURES, figures)), request_rate=np.nan,
                                                     concurrency=[a.concurrency for _, a in met])
     node = int(rows["node_gpus"].iloc[0]) if "node_gpus" in rows else DEFAULT_NODE_GPUS
-    return derive_rows(rows, node).assign(point="modeled", solved=True), handled
+    return derive_rows(rows, node).assign(point="solved"), handled
 
 
 def _none_solved(table: pd.DataFrame) -> pd.DataFrame:
-    return table.iloc[0:0].assign(point="modeled", solved=True)
+    return table.iloc[0:0].assign(point="solved")
 
 
 def _best_on_grid(table: pd.DataFrame, meets: np.ndarray) -> pd.DataFrame:
@@ -265,15 +266,14 @@ def _best_on_grid(table: pd.DataFrame, meets: np.ndarray) -> pd.DataFrame:
     is "measured" or, on a modeled curve, "modeled" (a grid point of the model is not a measurement)."""
     idx = np.flatnonzero(meets)
     if idx.size == 0:
-        return table.iloc[0:0].assign(point=pd.Series(dtype="object"), solved=False)
+        return table.iloc[0:0].assign(point=pd.Series(dtype="object"))
     curve = table["curve_id"].to_numpy()[idx]
     pps = table["prompts_per_s_per_server"].to_numpy(dtype="float64")[idx]
     order = np.lexsort((-pps, curve))
     first = np.ones(order.size, dtype=bool)
     first[1:] = curve[order][1:] != curve[order][:-1]
     best = table.iloc[idx[order[first]]]
-    return best.assign(point=np.where(best["provenance"].eq("modeled").to_numpy(dtype=bool), "modeled", "measured"),
-                       solved=False)
+    return best.assign(point=np.where(best["provenance"].eq("modeled").to_numpy(dtype=bool), "modeled", "measured"))
 
 
 def _interpolated(table: pd.DataFrame, mask: np.ndarray, meets: np.ndarray, checks: list[tuple[str, float]],
@@ -285,7 +285,7 @@ def _interpolated(table: pd.DataFrame, mask: np.ndarray, meets: np.ndarray, chec
     step[:-1] = (curve[:-1] == curve[1:]) & mask[:-1] & ~meets[1:]
     at = np.flatnonzero(meets & step)
     if at.size == 0:
-        return table.iloc[0:0].assign(point="interpolated", solved=False)
+        return table.iloc[0:0].assign(point="interpolated")
     fraction = np.ones(at.size)
     known = np.ones(at.size, dtype=bool)
     for col, limit in checks:
@@ -302,7 +302,6 @@ def _interpolated(table: pd.DataFrame, mask: np.ndarray, meets: np.ndarray, chec
         b = nxt[col].to_numpy(dtype="float64", na_value=np.nan)
         out[col] = a + fraction * (b - a)
     out["point"] = "interpolated"
-    out["solved"] = False
     return out[fraction > 0]
 
 

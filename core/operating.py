@@ -216,7 +216,7 @@ def _rows(cfgs: list[Config], answers: list[Solved]) -> pd.DataFrame:
         "concurrency": concurrency, **dict(zip(FIGURES, np.array([a.figures for a in answers]).T)), "runs": 1,
         "source": "performance model", "provenance": "modeled",
     })
-    return add_derived(add_keys(conform(frame))).assign(point="modeled")
+    return add_derived(add_keys(conform(frame))).assign(point="solved")
 
 
 def _empty(reason: str) -> pd.DataFrame:

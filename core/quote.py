@@ -183,8 +183,8 @@ def details(result: Sizing) -> str:
     if latencies:
         text += f"; {', '.join(latencies)} ({stat})"
     kind = {"interpolated": f"interpolated between two {best['provenance']} concurrencies",
-            "modeled": "solved to the limit by the performance model (an estimate)" if _solved(best) else
-            "modeled (performance model estimate)"}.get(str(best["point"]), str(best["provenance"]))
+            "solved": "solved to the limit by the performance model (an estimate)",
+            "modeled": "modeled (performance model estimate)"}.get(str(best["point"]), str(best["provenance"]))
     return f"{text}; {kind}, from {best.get('source', 'the data')}."
 
 
@@ -193,17 +193,12 @@ def _gpu(row: pd.Series) -> str:
     return str(row.get("gpu_key", row["gpu"]))
 
 
-def _solved(row: pd.Series) -> bool:
-    """A point the performance model solved for the limit (core.frontier), not a point of a grid."""
-    return bool(row.get("solved", False)) and str(row.get("point")) == "modeled"
-
-
 def _grid(result: Sizing) -> str:
     """Which concurrencies the operating points may sit at, in the words of the data actually used."""
     options = result.options
     if options.empty:
         return "benchmarked concurrencies only"
-    solved = (options["point"].eq("modeled") & options.get("solved", False)).to_numpy(dtype=bool)
+    solved = options["point"].eq("solved").to_numpy(dtype=bool)  # on the limit itself, between any grid's points
     kinds = sorted(set(options["provenance"][~solved]))
     parts = []
     if kinds:

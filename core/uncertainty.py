@@ -117,7 +117,7 @@ def _model_error(out: pd.DataFrame, table: pd.DataFrame, query: Query, at, sourc
     fewer, more = at(_scaled(out, rate_high)), at(_scaled(out, rate_low))
     # A latency truly f × modeled meets the limit where f × modeled does: a solved point is solved again for the
     # limits divided by f; a modeled grid curve is searched again with its latencies scaled by f.
-    solved = out["solved"].to_numpy(dtype=bool) if "solved" in out else np.zeros(len(out), dtype=bool)
+    solved = out["point"].eq("solved").to_numpy(dtype=bool)
     group_of = dict(zip(modeled, group))
     on_model, on_grid = [i for i in modeled if solved[i]], [i for i in modeled if not solved[i]]
     ends = [np.full(len(out), math.inf), np.full(len(out), math.inf)]
@@ -226,7 +226,7 @@ def _grid_step(out: pd.DataFrame, table: pd.DataFrame, at, sources: list[list[So
         other = rows.iloc[order[pick[usable]]]
         moved = out[usable].assign(**{c: other[c].to_numpy() for c in ("req_per_s", "prompts_per_s_per_server")})
         there[usable] = at(moved)
-    solved = out["solved"].to_numpy(dtype=bool) if "solved" in out else np.zeros(len(out), dtype=bool)
+    solved = out["point"].eq("solved").to_numpy(dtype=bool)
     for i in range(len(out)):
         if solved[i]:
             continue

@@ -35,8 +35,8 @@ if not view.problems(sc):
             kind = ("**measured** benchmark data" if best["provenance"] == "measured"
                     else "the **performance model** (an estimate; see the What-if page for its error)")
             where = {"interpolated": "interpolated to your limit between two benchmarked concurrencies",
-                     "modeled": "solved to your limit by the performance model" if best.get("solved") else
-                     "a modeled concurrency level"}.get(best["point"], "a benchmarked concurrency level")
+                     "solved": "solved to your limit by the performance model",
+                     "modeled": "a modeled concurrency level"}.get(best["point"], "a benchmarked concurrency level")
             st.info(f"Operating point: concurrency {best['load']:.3g} per instance ({where}), "
                     f"{best['prompts_per_s_per_server']:.2f} prompts/s per 8 GPUs, TTFT "
                     f"{best['ttft_ms_' + sc.query.limits.stat]:,.0f} ms ({sc.query.limits.stat}). Source: {kind}.",

@@ -88,10 +88,10 @@ if story == "scenario" and not view.problems(sc):
             chosen = chosen.head(st.slider("Configurations shown (best first)", 1, len(chosen), min(8, len(chosen)),
                                            key="top_n"))
         curves = curves[curves["label"].isin(set(chosen["label"]))]
-        solved = chosen[chosen["solved"].fillna(False).astype(bool)] if "solved" in chosen else chosen.iloc[0:0]
+        solved = chosen[chosen["point"].eq("solved")]
         if not solved.empty:  # a point the model solved for the limit lies on its curve between two grid points
-            curves = pd.concat([curves, solved[[c for c in curves.columns if c in solved]].assign(
-                point="solved to your limit")], ignore_index=True)
+            curves = pd.concat([curves, solved[[c for c in curves.columns if c in solved] + ["point"]]],
+                               ignore_index=True)
 title = f"{model} · " + ("; ".join(sorted(set(curves["gpu"]))) if story == "scenario" else gpu)
 view.chart(charts.frontier(curves, x, y, limit, chosen, title=title))
 notes = {
@@ -112,7 +112,7 @@ if modeled:
     view.provenance_caption(picked)
 with st.expander("The points behind the chart"):
     shown = curves.assign(point=curves["point"].fillna(curves["provenance"]) if "point" in curves else
-                          curves["provenance"])
+                          curves["provenance"])  # a grid point is measured or modeled, as its curve
     cols = ["label", "load", x, y, "ttft_ms_avg", "e2e_ms_avg", "req_per_s", "point"]
     st.dataframe(pd.DataFrame(shown[list(dict.fromkeys(cols))]), hide_index=True,
                  column_config={"load": st.column_config.NumberColumn("concurrency", format="%.3g")})

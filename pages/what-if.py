@@ -72,7 +72,7 @@ found, found_error = _solved(modeled, Query(model, isl, osl, sc.query.limits, in
 chosen = None
 if found is not None and not found.points.empty:
     chosen = found.points.assign(label=charts.curve_label(found.points))
-    modeled = pd.concat([modeled, found.points.drop(columns=["point", "solved"])], ignore_index=True)  # on the line
+    modeled = pd.concat([modeled, found.points.drop(columns=["point"])], ignore_index=True)  # on the line
 both = pd.concat([modeled, measured], ignore_index=True)
 both = both.assign(label=charts.curve_label(both))
 c8, c9 = st.columns(2)

@@ -123,7 +123,7 @@ def test_every_surface_gives_the_same_point_and_servers(name):
     cli = _cli(case)
     # The CLI's answer is the model's solved point: on the limit (the tightest one binds), or at the capacity.
     solved = operating.operating_point(case.config, case.limits).iloc[0]
-    assert (cli["point"], cli["provenance"]) == ("modeled", "modeled")
+    assert (cli["point"], cli["provenance"]) == ("solved", "modeled")
     assert cli["concurrency"] == pytest.approx(solved["concurrency"], rel=1e-12)
     binding = max(cli[f"{m}_ms"] / getattr(case.limits, f"{m}_ms") for m in ("ttft", "e2e")
                   if getattr(case.limits, f"{m}_ms"))
@@ -139,7 +139,7 @@ def test_every_surface_gives_the_same_point_and_servers(name):
     sizing = _opened(case, "pages/sizing.py")
     ranked = sizing.dataframe[0].value.iloc[0]
     assert ranked["load"] == pytest.approx(concurrency, rel=1e-12)
-    assert f"{ranked['servers_exact']:.2f}" == servers and ranked["point"] == "modeled"
+    assert f"{ranked['servers_exact']:.2f}" == servers and ranked["point"] == "solved"
     assert f"{servers} servers exactly" in plain(sizing.caption[0].value)
 
     what_if = _opened(case, "pages/what-if.py")
@@ -171,7 +171,7 @@ def test_no_grid_point_beats_the_solved_one(default_table):
     best = search(default_table, query).points.iloc[0]
     rows = default_table[(default_table["curve_id"] == best["curve_id"])]
     meets = rows[rows["ttft_ms_avg"] <= 300]
-    assert best["solved"] and best["point"] == "modeled"
+    assert best["point"] == "solved"
     assert meets["load"].max() < best["load"] < rows.loc[rows["ttft_ms_avg"] > 300, "load"].min()
     assert meets["prompts_per_s_per_server"].max() < best["prompts_per_s_per_server"]
     # The row keeps the data's identity (its curve, spelling, source), with the model's figures at the solved load.
@@ -183,17 +183,17 @@ def test_measured_curves_keep_measured_and_interpolated_points(nim_table):
     # nim.csv is measured: its points stay benchmarked concurrencies, or interpolated to the limit when asked.
     query = Query("llama3-8b", 2000, 200, Limits(ttft_ms=300), gpus=("h100",))
     points = search(nim_table, query).points
-    assert set(points["point"]) == {"measured"} and not points["solved"].any()
+    assert set(points["point"]) == {"measured"}
     assert points["load"].isin([1, 2, 5, 10, 25, 50, 100, 150, 200, 250]).all()
     interpolated = search(nim_table, Query(**{**query.__dict__, "interpolate": True})).points
-    assert "interpolated" in set(interpolated["point"]) and not interpolated["solved"].any()
+    assert set(interpolated["point"]) <= {"measured", "interpolated"} and "interpolated" in set(interpolated["point"])
 
 
 def test_a_modeled_curve_the_catalog_cannot_name_keeps_its_grid(default_table):
     # A modeled table for a GPU the catalog does not know: nothing to solve, so its best grid point, marked modeled.
     unknown = default_table[default_table["gpu_key"] == "H100 SXM"].assign(gpu="Acme X1", gpu_key="Acme X1")
     points = search(unknown, Query("Llama 3 8B", 2000, 200, Limits(ttft_ms=300), tps=(1,), precisions=("fp8",))).points
-    assert (points["point"].iloc[0], bool(points["solved"].iloc[0])) == ("modeled", False)
+    assert points["point"].iloc[0] == "modeled"
     assert points["load"].iloc[0] in (1, 2, 5, 10, 25, 50, 100, 150, 200, 256)
 
 
@@ -258,7 +258,7 @@ def test_exports_say_modeled_and_solved(default_table):
     result = size(default_table, Query(case.model, case.isl, case.osl, case.limits, (case.gpu,)),
                   derive(TrafficInputs()))
     csv = pd.read_csv(__import__("io").StringIO(to_csv_text(result)))
-    assert set(csv["point"]) == {"modeled"} and set(csv["provenance"]) == {"modeled"}
+    assert set(csv["point"]) == {"solved"} and set(csv["provenance"]) == {"modeled"}
     assert "concurrency 14.5 per copy" in details(result)
     assert "solved to the limit by the performance model" in details(result)
     text = quote_text(result, "the embedded data")

@@ -18,7 +18,7 @@ def test_the_answer_sits_on_the_limit():
     p = Params.load()
     row = operating_point(CFG, Limits(ttft_ms=300), p).iloc[0]
     assert row["ttft_ms_avg"] == pytest.approx(300, rel=1e-9)
-    assert row["provenance"] == "modeled" and row["point"] == "modeled" and row["engine"] == "modeled"
+    assert row["provenance"] == "modeled" and row["point"] == "solved" and row["engine"] == "modeled"
     assert 1 < row["concurrency"] < row["capacity_seqs"] and regime(row["concurrency"], row["capacity_seqs"]) == "below_knee"
     # The row is a modeled sweep row at that concurrency, with the frontier's derived columns.
     again = sweep(CFG, [row["concurrency"]], p).iloc[0]
