@@ -72,13 +72,15 @@ def frontier(curves: pd.DataFrame, x: str, y: str, limit_ms: float | None = None
                                                                           range=[[1, 0], [6, 3]]))
     layers += [base.mark_line(opacity=0.8).encode(strokeDash=dash), base.mark_circle(size=60, opacity=0.85)]
     if chosen is not None and not chosen.empty:
-        picks = chosen[[c for c in dict.fromkeys((x, y, "label", "concurrency", "point")) if c in chosen]]
+        picks = chosen[[c for c in dict.fromkeys((x, y, "label", "concurrency", "point", "servers_exact"))
+                        if c in chosen]]
         if "point" in picks:
             picks = picks.assign(point=picks["point"].map(lambda p: POINT_WORDS.get(str(p), str(p))))
         tips = [alt.Tooltip("label:N", title="Chosen")] + [
             alt.Tooltip(f"{c}:{'N' if c == 'point' else 'Q'}", title=t, format="" if c == "point" else f)
             for c, t, f in (("point", "Operating point", ""), ("concurrency", "Concurrency", ",.3g"),
-                            (x, LABELS.get(x, x), ",.1f"), (y, LABELS.get(y, y), ",.2f")) if c in picks]
+                            (x, LABELS.get(x, x), ",.1f"), (y, LABELS.get(y, y), ",.2f"),
+                            ("servers_exact", "Servers for your peak (exact)", ",.2f")) if c in picks]
         layers.append(alt.Chart(picks).mark_point(shape="diamond", size=260, filled=False, strokeWidth=3,
                                                   color="black").encode(x=f"{x}:Q", y=f"{y}:Q", tooltip=tips))
     return alt.layer(*layers).properties(title=title, height=460)

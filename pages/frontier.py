@@ -7,7 +7,7 @@ from core import charts
 from core.errors import SizerError
 from core.frontier import select
 from ui import data, links, nav, scenario, view
-from ui.text import sentence
+from ui.text import md, sentence
 
 nav.ensure_router()
 st.title("Frontier explorer")
@@ -92,8 +92,14 @@ if story == "scenario" and not view.problems(sc):
         if not solved.empty:  # a point the model solved for the limit lies on its curve between two grid points
             curves = pd.concat([curves, solved[[c for c in curves.columns if c in solved] + ["point"]]],
                                ignore_index=True)
-title = f"{model} · " + ("; ".join(sorted(set(curves["gpu"]))) if story == "scenario" else gpu)
+title = f"{model} · " + ("; ".join(sorted(set(curves["gpu_key"]))) if story == "scenario" else gpu)
 view.chart(charts.frontier(curves, x, y, limit, chosen, title=title))
+if chosen is not None and result is not None and result.best is not None:
+    best = result.best  # the Answer's configuration and figure, said where its diamond is drawn
+    st.caption(f"Best: {md(charts.curve_label(result.options.head(1), colour).iloc[0])} at concurrency "
+               f"{best['load']:.3g} ({charts.POINT_WORDS.get(str(best['point']), str(best['point']))}), "
+               f"{best['prompts_per_s_per_server']:.2f} prompts/s per 8 GPUs: {best['servers_exact']:.2f} servers "
+               f"exactly for {sc.traffic.peak_req_per_s:,.1f} peak req/s, as on the Answer page.")
 notes = {
     "scenario": "Each line is one configuration; points are concurrency levels, lowest at the left. The shaded "
                 "band is the side of the limit that meets it; diamonds mark each configuration's chosen point "

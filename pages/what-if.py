@@ -69,9 +69,11 @@ measured = loaded.table[(loaded.table["provenance"] == "measured") & (loaded.tab
 sc = scenario.current()
 found, found_error = _solved(modeled, Query(model, isl, osl, sc.query.limits, interpolate=sc.query.interpolate)
                              if sc.query is not None and sc.traffic is not None else None)
-chosen = None
+chosen = sized = None
 if found is not None and not found.points.empty:
-    chosen = found.points.assign(label=charts.curve_label(found.points))
+    sized = size_points(found.points, sc.traffic.peak_req_per_s, catalog.usd_per_gpu_hour(), sc.rank_by,
+                        sc.utilisation)  # the servers each diamond's tooltip and the table below give
+    chosen = sized.assign(label=charts.curve_label(sized))
     modeled = pd.concat([modeled, found.points.drop(columns=["point"])], ignore_index=True)  # on the line
 both = pd.concat([modeled, measured], ignore_index=True)
 both = both.assign(label=charts.curve_label(both))
@@ -98,8 +100,6 @@ if sc.query is not None and sc.traffic is not None:
         st.info("None of these configurations meets your limit "
                 + (f"({md(found.nearest_miss.describe())})" if found.nearest_miss else ""), icon=":material/info:")
     else:
-        sized = size_points(found.points, sc.traffic.peak_req_per_s, catalog.usd_per_gpu_hour(), sc.rank_by,
-                            sc.utilisation)
         stat = sc.query.limits.stat
         shown = sized.assign(gpu=sized["gpu_key"], ttft=sized[f"ttft_ms_{stat}"], e2e=sized[f"e2e_ms_{stat}"],
                              itl=sized[f"itl_ms_{stat}"])

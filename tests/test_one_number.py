@@ -147,12 +147,18 @@ def test_every_surface_gives_the_same_point_and_servers(name):
     assert row["load"] == pytest.approx(concurrency, rel=1e-12) and f"{row['servers_exact']:.2f}" == servers
     diamonds = [f for f in _chart_frames(what_if) if "label" in f and "load" not in f]
     assert len(diamonds) == 1 and diamonds[0]["concurrency"].tolist() == pytest.approx([concurrency], rel=1e-12)
+    # Its tooltip says what the point is and the servers it gives.
+    assert diamonds[0]["point"].tolist() == ["solved to your limit by the performance model"]
+    assert [f"{v:.2f}" for v in diamonds[0]["servers_exact"]] == [servers]
 
     frontier = _opened(case, "pages/frontier.py")
     (chosen,) = [f for f in _chart_frames(frontier) if "label" in f and "load" not in f]
     assert chosen["concurrency"].tolist() == pytest.approx([concurrency], rel=1e-12)
     # The diamond sits on the solved point: its throughput is the one the servers were computed from.
     assert f"{COURSE_PEAK / chosen['prompts_per_s_per_server'].iloc[0]:.2f}" == servers
+    said = [plain(c.value) for c in frontier.caption if plain(c.value).startswith("Best:")]
+    assert len(said) == 1 and f"at concurrency {concurrency:.3g} (solved to your limit" in said[0], said
+    assert f": {servers} servers exactly for 199.8 peak req/s, as on the Answer page" in said[0], said
 
 
 def test_the_issue_case_in_figures():
