@@ -78,7 +78,9 @@ if found is not None and not found.points.empty:
 both = pd.concat([modeled, measured], ignore_index=True)
 both = both.assign(label=charts.curve_label(both))
 c8, c9 = st.columns(2)
-x = c8.selectbox("Latency (x, log scale)", charts.X_METRICS[:3], format_func=charts.LABELS.get, key="wi_x")
+stat = sc.query.limits.stat if sc.query is not None else "avg"  # the limit's statistic can be drawn with its line
+latencies = [f"{m}_{s}" for s in dict.fromkeys(("avg", stat)) for m in ("ttft_ms", "itl_ms", "e2e_ms")]
+x = c8.selectbox("Latency (x, log scale)", latencies, format_func=charts.LABELS.get, key="wi_x")
 y = c9.selectbox("Throughput (y)", charts.Y_METRICS, index=2, format_func=charts.LABELS.get, key="wi_y")
 limit = None
 if sc.query is not None and x.endswith(f"_{sc.query.limits.stat}"):
@@ -86,7 +88,9 @@ if sc.query is not None and x.endswith(f"_{sc.query.limits.stat}"):
              "itl_ms": sc.query.limits.itl_ms}.get(x.rsplit("_", 1)[0])
 view.chart(charts.frontier(both, x, y, limit, chosen, title=f"{model}, {isl} in → {osl} out"))
 if chosen is not None:
-    averages = f" Your limit is on the {sc.query.limits.stat}; the chart shows averages." if limit is None else ""
+    averages = "" if limit is not None else (
+        f" Your limit is on the {stat}: choose a {stat} latency above to see it on the chart." if x.endswith("_avg")
+        and stat != "avg" else " Your limit is on another latency: choose it above to see it on the chart.")
     st.caption(f"Diamonds: each curve's operating point solved to your limit ({md(sc.query.limits.describe())}) by the "
                f"performance model; the Answer, Sizing and Frontier pages and the CLI use the same points.{averages}")
 if not measured.empty:
@@ -100,7 +104,6 @@ if sc.query is not None and sc.traffic is not None:
         st.info("None of these configurations meets your limit "
                 + (f"({md(found.nearest_miss.describe())})" if found.nearest_miss else ""), icon=":material/info:")
     else:
-        stat = sc.query.limits.stat
         shown = sized.assign(gpu=sized["gpu_key"], ttft=sized[f"ttft_ms_{stat}"], e2e=sized[f"e2e_ms_{stat}"],
                              itl=sized[f"itl_ms_{stat}"])
         st.dataframe(shown[list(view.TABLE_COLUMNS)], column_config=view.TABLE_COLUMNS, hide_index=True,
