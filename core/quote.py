@@ -185,7 +185,8 @@ def details(result: Sizing) -> str:
     kind = {"interpolated": f"interpolated between two {best['provenance']} concurrencies",
             "solved": "solved to the limit by the performance model (an estimate)",
             "modeled": "modeled (performance model estimate)"}.get(str(best["point"]), str(best["provenance"]))
-    return f"{text}; {kind}, from {best.get('source', 'the data')}."
+    source = str(best.get("source", "the data"))
+    return f"{text}; {kind}, from {'the ' if source == 'performance model' else ''}{source}."
 
 
 def _gpu(row: pd.Series) -> str:

@@ -135,6 +135,9 @@ def test_every_surface_gives_the_same_point_and_servers(name):
     assert metric(answer, "Servers (exact)") == servers and metric(answer, "Servers (whole)") == str(cli["servers"])
     info = plain(answer.info[0].value)
     assert f"concurrency {concurrency:.3g} per instance (solved to your limit by the performance model)" in info, info
+    said = ", ".join(f"{name} {cli[f'{m}_ms']:,.0f} ms" for m, name in (("ttft", "TTFT"), ("e2e", "end-to-end"))
+                     if getattr(case.limits, f"{m}_ms"))  # the latencies limited, at the point
+    assert f"{said} ({case.stat})" in info, info
 
     sizing = _opened(case, "pages/sizing.py")
     ranked = sizing.dataframe[0].value.iloc[0]
