@@ -274,3 +274,34 @@ def test_exports_say_modeled_and_solved(default_table):
     assert "Operating points: modeled points solved to the limit by the performance model" in text
     assert not re.search(r"modeled concurrencies only", text)
     assert np.isfinite(csv["concurrency"]).all()
+
+
+def test_csv_point_column_names_each_kind(default_table):
+    # One table, four curves of Llama 3 8B TP1 FP8 at 2000/200, each giving one kind of point at TTFT <= 300 ms:
+    # H100 SXM modeled (the catalog knows it: solved); the same curve for GPUs the catalog does not know: whole
+    # (interpolated between two modeled grid points) and cut at concurrency 5, every point of which meets the limit
+    # (its last modeled grid point); H200 SXM relabelled measured (interpolated to the limit) and B200 relabelled
+    # measured and cut at concurrency 5 (its last measured point).
+    from core.quote import to_csv_text
+    from core.schema import COLUMNS
+    from core.table import prepare
+
+    def curve(gpu: str) -> pd.DataFrame:
+        rows = default_table[(default_table["gpu_key"] == gpu) & (default_table["model_key"] == "Llama 3 8B")
+                             & (default_table["tp"] == 1) & (default_table["precision"] == "fp8")
+                             & (default_table["isl"] == 2000) & (default_table["osl"] == 200)]
+        return rows[list(COLUMNS)]
+
+    raw = pd.concat([curve("H100 SXM"), curve("H100 SXM").assign(gpu="Acme X1"),
+                     curve("H100 SXM").query("concurrency <= 5").assign(gpu="Acme X2"),
+                     curve("H200 SXM").assign(provenance="measured", source="h200.csv"),
+                     curve("B200").query("concurrency <= 5").assign(provenance="measured", source="b200.csv")],
+                    ignore_index=True)
+    result = size(prepare(raw), Query("Llama 3 8B", 2000, 200, Limits(ttft_ms=300), interpolate=True),
+                  direct(COURSE_PEAK))
+    csv = pd.read_csv(__import__("io").StringIO(to_csv_text(result)))
+    kinds = dict(zip(csv["gpu"], zip(csv["point"], csv["provenance"])))
+    assert kinds == {"H100 SXM": ("solved", "modeled"), "Acme X1": ("interpolated", "modeled"),
+                     "Acme X2": ("modeled", "modeled"),
+                     "H200 SXM": ("interpolated", "measured"), "B200": ("measured", "measured")}, kinds
+    assert csv.set_index("gpu").loc[["B200", "Acme X2"], "concurrency"].tolist() == [5, 5]
