@@ -106,8 +106,10 @@ if sc.query is not None and sc.traffic is not None:
     else:
         shown = sized.assign(gpu=sized["gpu_key"], ttft=sized[f"ttft_ms_{stat}"], e2e=sized[f"e2e_ms_{stat}"],
                              itl=sized[f"itl_ms_{stat}"])
-        st.dataframe(shown[list(view.TABLE_COLUMNS)], column_config=view.TABLE_COLUMNS, hide_index=True,
-                     key="wi_servers")
+        headers = {c: {**view.TABLE_COLUMNS[c], "label": f"{words} {stat} (ms)"} for c, words in  # the limit's stat
+                   (("ttft", "TTFT"), ("e2e", "End-to-end"), ("itl", "Inter-token"))} if stat != "avg" else {}
+        st.dataframe(shown[list(view.TABLE_COLUMNS)], column_config={**view.TABLE_COLUMNS, **headers},
+                     hide_index=True, key="wi_servers")
         st.caption(f"{sc.traffic.peak_req_per_s:,.1f} peak req/s within {md(sc.query.limits.describe())}, from the "
                    "sidebar scenario; each point solved to the limit by the performance model.")
 
