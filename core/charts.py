@@ -25,6 +25,9 @@ TOOLTIP = [("label", "Configuration"), ("tp", "TP"), ("concurrency", "Concurrenc
            ("concurrency_per_server", "Concurrency per 8 GPUs"), ("isl", "Input tokens"), ("osl", "Output tokens"),
            ("ttft_ms_avg", "TTFT avg (ms)"), ("itl_ms_avg", "ITL avg (ms)"), ("e2e_ms_avg", "E2E avg (ms)"),
            ("prompts_per_s_per_server", "Prompts/s per 8 GPUs"), ("model", "Model"), ("provenance", "Source")]
+# What a chosen point is, in a tooltip's words (the `point` column of core.frontier.search).
+POINT_WORDS = {"measured": "a measured concurrency", "modeled": "a modeled concurrency of the grid",
+               "interpolated": "interpolated to your limit", "solved": "solved to your limit by the performance model"}
 
 
 def curve_label(df: pd.DataFrame, by: tuple[str, ...] = ("gpu", "tp", "precision")) -> pd.Series:
@@ -52,7 +55,8 @@ def frontier(curves: pd.DataFrame, x: str, y: str, limit_ms: float | None = None
     base = alt.Chart(data).encode(
         x=alt.X(f"{x}:Q", title=LABELS.get(x, x), scale=alt.Scale(type="log")),
         y=alt.Y(f"{y}:Q", title=LABELS.get(y, y)),
-        color=alt.Color("label:N", title="Configuration", legend=alt.Legend(orient="right", labelLimit=280)),
+        color=alt.Color("label:N", title="Configuration", scale=alt.Scale(scheme="tableau20"),  # 20 before a repeat
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=340)),  # a phone keeps the plot
         order="load:Q",
         tooltip=[alt.Tooltip(f"{c}:{'N' if c in ('label', 'model', 'provenance') else 'Q'}", title=t,
                              format="" if c in ("label", "model", "provenance", "tp", "isl", "osl") else ",.1f")
@@ -66,14 +70,24 @@ def frontier(curves: pd.DataFrame, x: str, y: str, limit_ms: float | None = None
         layers.append(alt.Chart(pd.DataFrame({"x": [limit_ms]})).mark_rule(strokeDash=[6, 4], color="#c62828",
                                                                             size=2).encode(x="x:Q"))
     dash = alt.StrokeDash("provenance:N", title="Source", scale=alt.Scale(domain=["measured", "modeled"],
-                                                                          range=[[1, 0], [6, 3]]))
+                                                                          range=[[1, 0], [6, 3]]),
+                          legend=alt.Legend(orient="top", direction="horizontal"))
     layers += [base.mark_line(opacity=0.8).encode(strokeDash=dash), base.mark_circle(size=60, opacity=0.85)]
     if chosen is not None and not chosen.empty:
-        picks = chosen[[c for c in {x, y, "label"} if c in chosen]]
+        picks = chosen[[c for c in dict.fromkeys((x, y, "label", "concurrency", "point", "servers_exact"))
+                        if c in chosen]]
+        if "point" in picks:
+            picks = picks.assign(point=picks["point"].map(lambda p: POINT_WORDS.get(str(p), str(p))))
+        tips = [alt.Tooltip("label:N", title="Chosen")] + [
+            alt.Tooltip(f"{c}:{'N' if c == 'point' else 'Q'}", title=t, format="" if c == "point" else f)
+            for c, t, f in (("point", "Operating point", ""), ("concurrency", "Concurrency", ",.3g"),
+                            (x, LABELS.get(x, x), ",.1f"), (y, LABELS.get(y, y), ",.2f"),
+                            ("servers_exact", "Servers for your peak (exact)", ",.2f")) if c in picks]
         layers.append(alt.Chart(picks).mark_point(shape="diamond", size=260, filled=False, strokeWidth=3,
-                                                  color="black").encode(x=f"{x}:Q", y=f"{y}:Q",
-                                                                        tooltip=[alt.Tooltip("label:N", title="Chosen")]))
-    return alt.layer(*layers).properties(title=title, height=460)
+                                                  color="black").encode(x=f"{x}:Q", y=f"{y}:Q", tooltip=tips))
+    # fit-x: the plot keeps its 460 px and the legend below it adds its own height (a long one on a phone)
+    return alt.layer(*layers).properties(title=title, height=460,
+                                        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def cost_of_latency(steps: pd.DataFrame, chosen_limit_ms: float | None = None) -> alt.LayerChart:

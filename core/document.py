@@ -28,7 +28,7 @@ PRECISION_WORDS = {"fp4": "FP4 (4-bit floating point)", "fp8": "FP8 (8-bit float
                    "int8": "INT8 (8-bit integer)", "int4": "INT4 (4-bit integer)"}
 STAT_WORDS = {"avg": "average", "p50": "median", "p90": "90th percentile", "p95": "95th percentile",
               "p99": "99th percentile"}
-POINT_WORDS = {"measured": "measured", "interpolated": "interpolated", "modeled": "modeled"}
+POINT_WORDS = {"measured": "measured", "interpolated": "interpolated", "modeled": "modeled", "solved": "modeled"}
 SHORT_BASIS = {"onprem": "on-prem", "cloud": "cloud", "api": "API"}
 BASIS_TITLES = {"onprem": "On-prem (owned)", "cloud": "Cloud (rented)", "api": "API (per token)"}
 
@@ -154,7 +154,8 @@ def configuration_words(result: Sizing) -> str:
     per_copy = ("one GPU per copy of the model" if gpi == 1 else
                 f"{spelled(gpi)} GPUs per copy of the model, splitting it by tensor parallelism (TP{gpi})")
     how = {"measured": "as measured at that load", "interpolated": "interpolated between two measured loads to meet the "
-           "limit", "modeled": "as estimated by the performance model"}.get(str(best["point"]), str(best["provenance"]))
+           "limit", "modeled": "as estimated by the performance model",
+           "solved": "as estimated by the performance model, solved to meet the limit"}.get(str(best["point"]), str(best["provenance"]))
     free = servers * node - gpus
     return (f"{result.frontier.model} on {gpu_name(best)} GPUs in {PRECISION_WORDS.get(precision, precision.upper())}, "
             f"{per_copy}; each copy serves {at_once} requests at a time ({how}). "
@@ -344,7 +345,8 @@ def data_lines(result: Sizing, note: object) -> list[str]:
     modeled_from = "" if "model" in source.lower() else f" ({source})"
     kind = {"measured": f"measured benchmark runs ({source})",
             "interpolated": f"measured benchmark runs ({source}), interpolated between two loads",
-            "modeled": f"the performance model's estimates{modeled_from}"}.get(str(best["point"]), source)
+            "modeled": f"the performance model's estimates{modeled_from}",
+            "solved": f"the performance model's estimates{modeled_from}, solved to meet the limit"}.get(str(best["point"]), source)
     lines.append(f"The answer rests on {kind}.")
     for provenance, label in (("measured", "Measured"), ("modeled", "Modeled")):
         rows = options[options["provenance"] == provenance]

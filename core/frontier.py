@@ -1,15 +1,22 @@
-"""Per (gpu, tp, precision) curve, the operating point with the most prompts/s per server that meets every latency limit."""
+"""Per (gpu, tp, precision) curve, the operating point with the most prompts/s per server that meets every latency limit:
+on a measured curve the best measured point (or one interpolated to the limit); on a modeled curve the catalog knows,
+the point the performance model solves for the limit (core.operating), so no grid decides the answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from core import catalog
 from core.errors import SizerError
 from core.inputs import InputError, positive, show, whole
 from core.names import match_key
+from core.perfmodel import Config, Params
+from core.schema import DEFAULT_NODE_GPUS
+from core.table import derive_rows
 
 STATS = ("avg", "p50", "p90", "p95", "p99")
 METRIC_WORDS = {"ttft_ms": "time to first token", "e2e_ms": "end-to-end latency", "itl_ms": "inter-token latency"}
@@ -151,20 +158,25 @@ def _match_key(table: pd.DataFrame, column: str, query: str) -> str:
     return match_key(query, key_of, "GPU" if column == "gpu" else column)
 
 
-def search(table: pd.DataFrame, query: Query) -> Frontier:
-    """Measured points that meet every limit (and, if asked, points interpolated to the limit); the best per curve."""
+def search(table: pd.DataFrame, query: Query, params: Params | None = None) -> Frontier:
+    """The best point per curve, its kind in the `point` column: "solved" by the performance model on a modeled curve
+    whose configuration the catalog knows; elsewhere the best grid point that meets every limit ("measured", or
+    "modeled" on a modeled curve) or, if asked, one "interpolated" to the limit. params: the performance model's (the
+    committed calibration by default)."""
     checks = query.limits.checks()
     mask, model = select(table, query)
     spellings = sorted(set(table["model"].to_numpy()[mask]))
     in_data = "; ".join(spellings)
     values = {col: table[col].to_numpy(dtype="float64", na_value=np.nan) for col, _ in checks}
     notes = _missing_stat_notes(table, mask, values, f"{model} at {int(query.isl)}/{int(query.osl)}")
-    meets = mask.copy()
+    solved, by_model = _solved(table, mask, query.limits, params)
+    on_grid = mask & ~by_model
+    meets = on_grid.copy()
     for col, limit in checks:
         meets &= values[col] <= limit  # NaN never meets
-    candidates = [_best_on_grid(table, meets)]
+    candidates = [solved, _best_on_grid(table, meets)]
     if query.interpolate:
-        candidates.append(_interpolated(table, mask, meets, checks, values))
+        candidates.append(_interpolated(table, on_grid, meets, checks, values))
     points = pd.concat([c for c in candidates if not c.empty] or candidates[:1], ignore_index=True)
     if points.empty:
         return Frontier(points, model, _nearest_miss(table[mask], checks), notes, in_data)
@@ -173,17 +185,95 @@ def search(table: pd.DataFrame, query: Query) -> Frontier:
     return Frontier(best, model, None, notes, in_data)
 
 
+def solve_ahead(table: pd.DataFrame, query: Query, limits: list[Limits], params: Params | None = None) -> None:
+    """Solve the query's modeled curves for many limits in one batch (the Sizing page's sweep of 40 limits), so that
+    each search after it finds its points memoised. Bad input is left for those searches to report."""
+    from core import operating
+
+    if not limits:
+        return
+    try:
+        mask, _ = select(table, replace(query, limits=limits[0]))  # the query's own limits may be unset: swept here
+        modeled = mask & table["provenance"].eq("modeled").to_numpy(dtype=bool)
+        idx = np.flatnonzero(modeled)
+        firsts = table.iloc[idx[np.unique(table["curve_id"].to_numpy()[idx], return_index=True)[1]]]
+        configs = [cfg for cfg in curve_configs(firsts) if cfg is not None]
+        operating.solve([(cfg, lim) for lim in limits for cfg in configs], params)
+    except SizerError:
+        return
+
+
+def curve_configs(rows: pd.DataFrame) -> list[Config | None]:
+    """The performance model's configuration of each table row (catalog names from model_key and gpu_key), or None
+    where the catalog does not know it or the row is not one the model describes (pipeline parallelism, a
+    request-rate run)."""
+    columns = [rows[c].to_numpy(dtype=object) for c in ("model_key", "gpu_key", "tp", "pp", "gpus_per_instance",
+                                                         "precision", "isl", "osl", "load_mode")]
+    return [_config(str(m), str(g), _int(t), _int(p), _int(gpi), str(prec), _int(i), _int(o)) if mode == "concurrency"
+            else None for m, g, t, p, gpi, prec, i, o, mode in zip(*columns)]
+
+
+def _int(value: object) -> int:
+    return int(value) if pd.notna(value) else -1  # type: ignore[call-overload]
+
+
+@lru_cache(maxsize=4096)
+def _config(model: str, gpu: str, tp: int, pp: int, gpus_per_instance: int, precision: str, isl: int,
+            osl: int) -> Config | None:
+    if pp != 1 or gpus_per_instance != tp or min(tp, isl, osl) < 1:
+        return None
+    found_model, found_gpu = catalog.resolve_model(model), catalog.resolve_gpu(gpu)
+    if found_model is None or found_gpu is None or precision.lower() not in catalog.PRECISION_BYTES:
+        return None
+    return Config(found_model, found_gpu, tp, catalog.precision_key(precision), isl, osl)
+
+
+def _solved(table: pd.DataFrame, mask: np.ndarray, limits: Limits,
+            params: Params | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The solved point of every modeled curve in the mask whose configuration the model can run (those that meet the
+    limits), and the mask of those curves' rows: their grid rows are not searched. A curve the model cannot name or
+    run keeps its grid rows."""
+    modeled = mask & table["provenance"].eq("modeled").to_numpy(dtype=bool)
+    handled = np.zeros(len(table), dtype=bool)
+    if not modeled.any():
+        return _none_solved(table), handled
+    from core import operating
+
+    idx = np.flatnonzero(modeled)
+    curve = table["curve_id"].to_numpy()[idx]
+    firsts = table.iloc[idx[np.unique(curve, return_index=True)[1]]]
+    configs = curve_configs(firsts)
+    known = [k for k, cfg in enumerate(configs) if cfg is not None]
+    answers = operating.solve([(configs[k], limits) for k in known], params)
+    runs = [k for k, a in zip(known, answers) if a.runs]
+    handled[idx] = np.isin(curve, firsts["curve_id"].to_numpy()[runs])
+    met = [(k, a) for k, a in zip(known, answers) if a.concurrency is not None]
+    if not met:
+        return _none_solved(table), handled
+    figures = np.array([a.figures for _, a in met]).T
+    rows = firsts.iloc[[k for k, _ in met]].assign(**dict(zip(operating.FIGURES, figures)), request_rate=np.nan,
+                                                    concurrency=[a.concurrency for _, a in met])
+    node = int(rows["node_gpus"].iloc[0]) if "node_gpus" in rows else DEFAULT_NODE_GPUS
+    return derive_rows(rows, node).assign(point="solved"), handled
+
+
+def _none_solved(table: pd.DataFrame) -> pd.DataFrame:
+    return table.iloc[0:0].assign(point="solved")
+
+
 def _best_on_grid(table: pd.DataFrame, meets: np.ndarray) -> pd.DataFrame:
     """Per curve, the meeting row with the most prompts/s per server, found without copying the other rows; its point
     is "measured" or, on a modeled curve, "modeled" (a grid point of the model is not a measurement)."""
     idx = np.flatnonzero(meets)
+    if idx.size == 0:
+        return table.iloc[0:0].assign(point=pd.Series(dtype="object"))
     curve = table["curve_id"].to_numpy()[idx]
     pps = table["prompts_per_s_per_server"].to_numpy(dtype="float64")[idx]
     order = np.lexsort((-pps, curve))
     first = np.ones(order.size, dtype=bool)
     first[1:] = curve[order][1:] != curve[order][:-1]
     best = table.iloc[idx[order[first]]]
-    return best.assign(point=np.where(best["provenance"].to_numpy() == "modeled", "modeled", "measured"))
+    return best.assign(point=np.where(best["provenance"].eq("modeled").to_numpy(dtype=bool), "modeled", "measured"))
 
 
 def _interpolated(table: pd.DataFrame, mask: np.ndarray, meets: np.ndarray, checks: list[tuple[str, float]],

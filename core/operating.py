@@ -1,22 +1,90 @@
 """Solved operating points on modeled curves: the highest throughput whose modeled latencies meet the limits, found by
 root-finding along concurrency, so every page asking about one configuration gets one answer whatever grid it
-draws. Measured curves keep their measured and interpolated points (core.frontier)."""
+draws. Measured curves keep their measured and interpolated points (core.frontier).
+
+Every page reruns on each input change and the Sizing page asks for 40 limits at once, so the answers are memoised
+on what decides them, (configuration, limits, parameters): frozen dataclasses compared by value, never object ids."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from core.frontier import Limits
-from core.perfmodel import Config, NotFeasible, Params, _Physics, capacity, evaluate, table_columns
+from core.perfmodel import PERCENTILES, Config, NotFeasible, Params, _Physics, capacity, evaluate
 from core.schema import conform
 from core.table import add_derived, add_keys
 
+if TYPE_CHECKING:
+    from core.frontier import Limits
+
 SCAN = 33          # points of the geometric scan that brackets the crossing; the answer does not depend on it
 BISECTIONS = 48    # halvings of the bracket: concurrency to ~1e-12 of its value
+MEMO_ENTRIES = 20_000  # solved points kept (~0.5 KB each, 10 MB at most): every limit of many sessions' sweeps
+# The canonical columns a solved point carries: throughput, every latency statistic, and the capacity.
+FIGURES = ("req_per_s", "out_tok_per_s", *(f"{metric}_ms_{stat}" for metric in ("ttft", "itl", "e2e")
+                                            for stat in ("avg", *PERCENTILES)), "capacity_seqs")
+
+
+@dataclass(frozen=True, eq=False)
+class Solved:
+    """One configuration's answer to one set of limits: the concurrency of its solved point and the modeled figures
+    there (FIGURES, in order), or (None) why it has none. runs is False when the configuration cannot run at all (it
+    does not fit, or lacks the precision)."""
+
+    concurrency: float | None
+    reason: str = ""
+    runs: bool = True
+    figures: np.ndarray | None = None
+
+    def as_columns(self) -> dict[str, float]:
+        """The figures by column name (empty when nothing was solved)."""
+        return {} if self.figures is None else dict(zip(FIGURES, self.figures.tolist()))
+
+
+class _Memo:
+    """A bounded, thread-safe LRU map (Streamlit serves sessions from threads): solved points by value."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._items: OrderedDict[tuple, Solved] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Solved | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: Solved) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_MEMO = _Memo(MEMO_ENTRIES)
+
+
+def clear_memo() -> None:
+    """Forget every solved point (benchmarks time a cold start with it)."""
+    _MEMO.clear()
 
 
 def operating_point(cfg: Config, limits: Limits, params: Params | None = None) -> pd.DataFrame:
@@ -29,52 +97,79 @@ def operating_point(cfg: Config, limits: Limits, params: Params | None = None) -
 def operating_points(cfgs: list[Config], limits: Limits, params: Params | None = None) -> list[pd.DataFrame]:
     """operating_point for many configurations at once: the scan, the bisection and the table work run on all curves
     together (what a frontier of every GPU, TP and precision asks on each rerun)."""
-    p = params or Params.load()
-    checks = limits.checks()  # validates the limits (SizerError) before anything is modeled
-    reasons: dict[int, str] = {}
-    solvable, tops = [], []
-    for i, cfg in enumerate(cfgs):
-        try:
-            tops.append(float(capacity(cfg, p).seqs))
-            solvable.append(i)
-        except NotFeasible as exc:
-            reasons[i] = f"{cfg.describe()} cannot run: {exc}"
-    rows = pd.DataFrame()
-    if solvable:
-        physics = _Physics.of([cfgs[i] for i in solvable])
-        best, missed = _solve(physics, p, np.array(tops), checks, limits)
-        reasons |= {i: f"{cfgs[i].describe()}: {why}" for i, why in zip(solvable, missed) if why}
-        met = [k for k, i in enumerate(solvable) if i not in reasons]
-        rows = _rows([cfgs[solvable[k]] for k in met], physics.take(np.array(met, dtype=int)), best[met], p)
-        rows.index = [solvable[k] for k in met]
-    return [rows.loc[[i]].reset_index(drop=True) if i in rows.index else _empty(reasons.get(i, "not modeled"))
+    answers = solve([(cfg, limits) for cfg in cfgs], params)
+    met = [i for i, a in enumerate(answers) if a.concurrency is not None]
+    rows = _rows([cfgs[i] for i in met], [answers[i] for i in met])
+    rows.index = met
+    return [rows.loc[[i]].reset_index(drop=True) if i in rows.index else _empty(answers[i].reason)
             for i in range(len(cfgs))]
 
 
-def _solve(ph: _Physics, p: Params, top: np.ndarray, checks: list[tuple[str, float]],
-           limits: Limits) -> tuple[np.ndarray, list[str]]:
-    """Per curve: the largest concurrency in [1, capacity] whose latencies meet the limits (latency rises with
+def solve(pairs: Sequence[tuple[Config, Limits]], params: Params | None = None) -> list[Solved]:
+    """The solved point of each (configuration, limits) pair, each with its own limits: those not memoised yet are
+    solved together, one vectorised root-finding per kind of limit (the columns they bound), and remembered."""
+    p = params or Params.load()
+    checks = {limits: limits.checks() for limits in dict.fromkeys(lim for _, lim in pairs)}  # validates first
+    keys = [(cfg, limits, p) for cfg, limits in pairs]
+    found = {key: answer for key in dict.fromkeys(keys) if (answer := _MEMO.get(key)) is not None}
+    todo: dict[tuple[str, ...], list[tuple]] = {}  # the columns bounded -> keys still to solve
+    for key in dict.fromkeys(keys):
+        if key not in found:
+            todo.setdefault(tuple(c for c, _ in checks[key[1]]), []).append(key)
+    for columns, group in todo.items():
+        for key, answer in zip(group, _solve_group([(cfg, limits) for cfg, limits, _ in group], columns, checks, p)):
+            found[key] = answer
+            _MEMO.put(key, answer)
+    return [found[key] for key in keys]
+
+
+def _solve_group(pairs: list[tuple[Config, Limits]], columns: tuple[str, ...],
+                 checks: dict[Limits, list[tuple[str, float]]], p: Params) -> list[Solved]:
+    """Pairs whose limits bound the same columns (values may differ): refuse what cannot run, solve the rest."""
+    out: list[Solved | None] = [None] * len(pairs)
+    runnable, tops = [], []
+    for i, (cfg, _) in enumerate(pairs):
+        try:
+            tops.append(float(capacity(cfg, p).seqs))
+            runnable.append(i)
+        except NotFeasible as exc:
+            out[i] = Solved(None, f"{cfg.describe()} cannot run: {exc}", runs=False)
+    if runnable:
+        physics = _Physics.of([pairs[i][0] for i in runnable])
+        bounds = np.array([[dict(checks[pairs[i][1]])[c] for c in columns] for i in runnable], dtype="float64")
+        best, meets_at_one = _solve(physics, p, np.array(tops), columns, bounds)
+        modeled = evaluate(physics, p, best)
+        figures = np.column_stack([modeled[c] * np.ones_like(best) for c in FIGURES])
+        for k, i in enumerate(runnable):
+            cfg, limits = pairs[i]
+            out[i] = (Solved(float(best[k]), figures=figures[k].copy()) if meets_at_one[k] else
+                      Solved(None, f"{cfg.describe()}: {_miss(physics.take(np.array([k])), p, checks[limits], limits)}"))
+    return out  # type: ignore[return-value]
+
+
+def _solve(ph: _Physics, p: Params, top: np.ndarray, columns: tuple[str, ...],
+           bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per curve: the largest concurrency in [1, capacity] whose latencies meet its limits (latency rises with
     concurrency, so that is a bracketed crossing), then the throughput maximum up to it (past the capacity nothing
-    is gained: requests only wait)."""
+    is gained: requests only wait). Also whether one request at a time meets the limits at all."""
     n = top.size
     grid = top[:, None] ** np.linspace(0.0, 1.0, SCAN)[None, :]  # SCAN points per curve, geometric from 1 to capacity
-    worst = _worst(ph.take(np.repeat(np.arange(n), SCAN)), p, grid.ravel(), checks).reshape(n, SCAN)
+    rows = np.repeat(np.arange(n), SCAN)
+    worst = _worst(ph.take(rows), p, grid.ravel(), columns, bounds[rows]).reshape(n, SCAN)
     meets = worst <= 1.0
-    reasons = ["" if meets[i, 0] else _miss(ph.take(np.array([i])), p, checks, limits) for i in range(n)]
-    last = SCAN - 1 - np.argmax(meets[:, ::-1], axis=1)  # the last scan point that meets (a miss is handled above)
+    last = SCAN - 1 - np.argmax(meets[:, ::-1], axis=1)  # the last scan point that meets (a miss is reported apart)
     lo = grid[np.arange(n), last]
     hi = np.where(last < SCAN - 1, grid[np.arange(n), np.minimum(last + 1, SCAN - 1)], lo)
-    open_ = last < SCAN - 1
+    open_ = (last < SCAN - 1) & meets[:, 0]
     for _ in range(BISECTIONS):
         open_ &= hi > lo * (1 + 1e-12)
         if not open_.any():
             break
         mid = np.sqrt(lo * hi)
-        ok = _worst(ph, p, mid, checks) <= 1.0
+        ok = _worst(ph, p, mid, columns, bounds) <= 1.0
         lo = np.where(open_ & ok, mid, lo)
         hi = np.where(open_ & ~ok, mid, hi)
-    best = _highest_throughput(ph, p, lo, grid, meets)
-    return best, reasons
+    return _highest_throughput(ph, p, lo, grid, meets), meets[:, 0]
 
 
 def _highest_throughput(ph: _Physics, p: Params, limit: np.ndarray, grid: np.ndarray, meets: np.ndarray) -> np.ndarray:
@@ -94,11 +189,11 @@ def _highest_throughput(ph: _Physics, p: Params, limit: np.ndarray, grid: np.nda
     return best
 
 
-def _worst(ph: _Physics, p: Params, c: np.ndarray, checks: list[tuple[str, float]]) -> np.ndarray:
-    """The largest ratio of a modeled latency to its limit (≤ 1: every limit met)."""
-    wanted = {column.rsplit("_", 1)[1] for column, _ in checks} - {"avg"}
-    modeled = evaluate(ph, p, c, percentiles=tuple(wanted))
-    return np.max([modeled[column] / limit for column, limit in checks], axis=0)
+def _worst(ph: _Physics, p: Params, c: np.ndarray, columns: tuple[str, ...], bounds: np.ndarray) -> np.ndarray:
+    """The largest ratio of a modeled latency to its limit (≤ 1: every limit met); bounds: one row per curve."""
+    wanted = {column.rsplit("_", 1)[1] for column in columns} - {"avg"}
+    modeled = evaluate(ph, p, c, percentiles=tuple(sorted(wanted)))
+    return np.max([modeled[column] / bounds[:, k] for k, column in enumerate(columns)], axis=0)
 
 
 def _miss(ph: _Physics, p: Params, checks: list[tuple[str, float]], limits: Limits) -> str:
@@ -109,19 +204,19 @@ def _miss(ph: _Physics, p: Params, checks: list[tuple[str, float]], limits: Limi
     return f"even one request at a time misses {limits.describe()}: modeled {', '.join(missed)}"
 
 
-def _rows(cfgs: list[Config], ph: _Physics, concurrency: np.ndarray, p: Params) -> pd.DataFrame:
+def _rows(cfgs: list[Config], answers: list[Solved]) -> pd.DataFrame:
     """The solved points as canonical modeled rows with the frontier's derived columns, built in one frame."""
     if not cfgs:
-        return pd.DataFrame()
-    modeled = evaluate(ph, p, concurrency)
+        return _empty_template().copy()
+    concurrency = np.array([a.concurrency for a in answers], dtype="float64")
     frame = pd.DataFrame({
         "model": [c.model.name for c in cfgs], "gpu": [c.gpu.name for c in cfgs], "tp": [c.tp for c in cfgs],
         "pp": 1, "gpus_per_instance": [c.tp for c in cfgs], "precision": [c.precision for c in cfgs],
         "engine": "modeled", "isl": [c.isl for c in cfgs], "osl": [c.osl for c in cfgs], "load_mode": "concurrency",
-        "concurrency": concurrency, **table_columns(modeled), "capacity_seqs": modeled["capacity_seqs"], "runs": 1,
+        "concurrency": concurrency, **dict(zip(FIGURES, np.array([a.figures for a in answers]).T)), "runs": 1,
         "source": "performance model", "provenance": "modeled",
     })
-    return add_derived(add_keys(conform(frame))).assign(point="modeled")
+    return add_derived(add_keys(conform(frame))).assign(point="solved")
 
 
 def _empty(reason: str) -> pd.DataFrame:

@@ -183,8 +183,10 @@ def details(result: Sizing) -> str:
     if latencies:
         text += f"; {', '.join(latencies)} ({stat})"
     kind = {"interpolated": f"interpolated between two {best['provenance']} concurrencies",
+            "solved": "solved to the limit by the performance model (an estimate)",
             "modeled": "modeled (performance model estimate)"}.get(str(best["point"]), str(best["provenance"]))
-    return f"{text}; {kind}, from {best.get('source', 'the data')}."
+    source = str(best.get("source", "the data"))
+    return f"{text}; {kind}, from {'the ' if source == 'performance model' else ''}{source}."
 
 
 def _gpu(row: pd.Series) -> str:
@@ -194,9 +196,18 @@ def _gpu(row: pd.Series) -> str:
 
 def _grid(result: Sizing) -> str:
     """Which concurrencies the operating points may sit at, in the words of the data actually used."""
-    kinds = sorted(set(result.options["provenance"])) if not result.options.empty else ["benchmarked"]
-    grid = f"{' or '.join(kinds)} concurrencies"
-    return f"{grid}, or interpolated between them" if result.query.interpolate else f"{grid} only"
+    options = result.options
+    if options.empty:
+        return "benchmarked concurrencies only"
+    solved = options["point"].eq("solved").to_numpy(dtype=bool)  # on the limit itself, between any grid's points
+    kinds = sorted(set(options["provenance"][~solved]))
+    parts = []
+    if kinds:
+        grid = f"{' or '.join(kinds)} concurrencies"
+        parts.append(f"{grid}, or interpolated between them" if result.query.interpolate else f"{grid} only")
+    if solved.any():
+        parts.append("modeled points solved to the limit by the performance model")
+    return "; ".join(parts)
 
 
 def _clean(value: object) -> float | None:

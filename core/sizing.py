@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import SizerError
-from core.frontier import Frontier, Query, search
+from core.frontier import Frontier, Query, search, solve_ahead
 from core.inputs import InputError, amount, number, positive, show
 from core.traffic import MAX_PEAK_REQ_PER_S, Traffic
 
@@ -139,9 +139,11 @@ def servers_by_limit(table: pd.DataFrame, query: Query, traffic: Traffic, limits
     from core.planning import Plan
 
     quick = replace(plan or Plan(), ranges=False, growth_per_year=None, years=0)  # only the best count is drawn
+    each = [replace(query.limits, **{metric: float(limit)}) for limit in limits_ms]
+    solve_ahead(table, query, each)  # every modeled curve at every limit in one batch; each search below recalls it
     rows = []
-    for limit in limits_ms:
-        at = replace(query, limits=replace(query.limits, **{metric: float(limit)}))
+    for limit, limits in zip(limits_ms, each):
+        at = replace(query, limits=limits)
         best = size(table, at, traffic, utilisation=utilisation, plan=quick).best
         if best is not None:
             rows.append({"limit_ms": float(limit), "servers_exact": float(best["servers_exact"]),

@@ -133,23 +133,34 @@ def _config_keys(df: pd.DataFrame) -> pd.Series:
 
 def add_derived(df: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFrame:
     """The course's derived columns (per GPU, per 8-GPU server, per user) and the Little's-law check."""
-    out = df.copy()
-    gpus = out["gpus_per_instance"].astype("float64")
-    out["req_per_s_per_gpu"] = out["req_per_s"] / gpus
-    out["out_tok_per_s_per_gpu"] = out["out_tok_per_s"] / gpus
-    out["prompts_per_s_per_server"] = out["req_per_s_per_gpu"] * node_gpus
-    out["out_tok_per_s_per_server"] = out["out_tok_per_s_per_gpu"] * node_gpus
-    out["tok_per_s_per_user"] = 1000.0 / out["itl_ms_avg"]
-    out["concurrency_per_server"] = out["concurrency"] / gpus * node_gpus
-    out["ttft_share"] = out["ttft_ms_avg"] / out["e2e_ms_avg"]
-    in_flight = out["req_per_s"] * out["e2e_ms_avg"] / 1000.0
-    out["littles_law_ratio"] = in_flight / out["concurrency"]
-    off = (out["littles_law_ratio"] - 1.0).abs() > LITTLE_TOLERANCE
-    out["littles_law_flag"] = off.fillna(False).to_numpy(dtype=bool) & (out["load_mode"] == "concurrency").to_numpy()
-    out["node_gpus"] = node_gpus
-    out["load"] = out["concurrency"].where(out["load_mode"] == "concurrency", out["request_rate"])
+    out = derive_rows(df, node_gpus)
     out["curve_id"] = out.groupby(list(CURVE_COLUMNS), dropna=False, sort=False).ngroup()
     return out.sort_values(["curve_id", "load"], kind="stable").reset_index(drop=True)
+
+
+def derive_rows(df: pd.DataFrame, node_gpus: int = DEFAULT_NODE_GPUS) -> pd.DataFrame:
+    """add_derived's columns that each row's own figures decide (no curve_id, order kept): what a point computed
+    apart from its table (a solved operating point) needs."""
+    def column(name: str) -> np.ndarray:
+        return df[name].to_numpy(dtype="float64", na_value=np.nan)
+
+    gpus, req, tok, conc = column("gpus_per_instance"), column("req_per_s"), column("out_tok_per_s"), column("concurrency")
+    e2e = column("e2e_ms_avg")
+    by_concurrency = df["load_mode"].eq("concurrency").to_numpy(dtype=bool, na_value=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = req * e2e / 1000.0 / conc  # requests in flight by Little's law ÷ the concurrency asked for
+        derived = {
+            "req_per_s_per_gpu": req / gpus, "out_tok_per_s_per_gpu": tok / gpus,
+            "prompts_per_s_per_server": req / gpus * node_gpus, "out_tok_per_s_per_server": tok / gpus * node_gpus,
+            "tok_per_s_per_user": 1000.0 / column("itl_ms_avg"), "concurrency_per_server": conc / gpus * node_gpus,
+            "ttft_share": column("ttft_ms_avg") / e2e, "littles_law_ratio": ratio,
+            "littles_law_flag": (np.abs(ratio - 1.0) > LITTLE_TOLERANCE) & by_concurrency,
+            "node_gpus": node_gpus, "load": np.where(by_concurrency, conc, column("request_rate")),
+        }
+    out = df.copy()
+    for name, values in derived.items():
+        out[name] = values
+    return out
 
 
 def flagged_runs(table: pd.DataFrame) -> pd.DataFrame:

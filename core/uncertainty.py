@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from core import perfmodel
+from core import operating, perfmodel
 from core.errors import SizerError
-from core.frontier import Limits, Query, search
+from core.frontier import Limits, Query, curve_configs, search
 from core.planning import NEEDS_INPUTS, Design, Plan, burst_rate, exact_servers
 from core.sizing import EPS, Sizing
 from core.traffic import Traffic, TrafficInputs, derive
@@ -99,7 +99,8 @@ def extrapolated(row: pd.Series) -> bool:
 def _model_error(out: pd.DataFrame, table: pd.DataFrame, query: Query, at, sources: list[list[Source]],
                  notes: list[list[str]]) -> None:
     """Modeled rows: the calibration's residuals, in req/s (scales the throughput) and in the limited latencies
-    (the point meeting the limit moves: found again with every latency of the curve scaled)."""
+    (the point meeting the limit moves: solved again for the limits divided by the band, or on a grid curve the
+    model cannot name, found again with every latency of the curve scaled)."""
     modeled = np.flatnonzero(out["provenance"].to_numpy() == "modeled")
     if modeled.size == 0:
         return
@@ -114,21 +115,28 @@ def _model_error(out: pd.DataFrame, table: pd.DataFrame, query: Query, at, sourc
     for i, g in zip(modeled, group):
         rate_low[i], rate_high[i] = bands[g]["req_per_s"].low, bands[g]["req_per_s"].high
     fewer, more = at(_scaled(out, rate_high)), at(_scaled(out, rate_low))
-    # A latency truly f × modeled meets the limit where f × modeled does: search again with the curve scaled by f.
-    curves = out["curve_id"].to_numpy()[modeled]
-    sub = table[table["curve_id"].isin(curves)]
-    group_of = dict(zip(curves, group))
-    ends = []
-    for side in ("low", "high"):
-        scaled = sub.copy()
-        for col, _ in checks:
-            f = {c: getattr(bands[g][col.rsplit("_", 1)[0]], side) for c, g in group_of.items()}
-            scaled[col] = sub[col] * sub["curve_id"].map(f).to_numpy(dtype="float64")
-        found = search(scaled, query).points
-        exact = dict(zip(found["curve_id"], at(found))) if len(found) else {}
-        ends.append([float(exact.get(c, math.inf)) for c in curves])
+    # A latency truly f × modeled meets the limit where f × modeled does: a solved point is solved again for the
+    # limits divided by f; a modeled grid curve is searched again with its latencies scaled by f.
+    solved = out["point"].eq("solved").to_numpy(dtype=bool)
+    group_of = dict(zip(modeled, group))
+    on_model, on_grid = [i for i in modeled if solved[i]], [i for i in modeled if not solved[i]]
+    ends = [np.full(len(out), math.inf), np.full(len(out), math.inf)]
+    for end, side in zip(ends, ("low", "high")):
+        if on_model:
+            factors = [{m: getattr(bands[group_of[i]][m], side) for m in metrics} for i in on_model]
+            end[on_model] = _solved_again(out.iloc[on_model], query.limits, factors, at)
+        if on_grid:
+            curves = out["curve_id"].to_numpy()[on_grid]
+            sub = table[table["curve_id"].isin(curves)]
+            scaled = sub.copy()
+            for col, _ in checks:
+                f = {c: getattr(bands[group_of[i]][col.rsplit("_", 1)[0]], side) for c, i in zip(curves, on_grid)}
+                scaled[col] = sub[col] * sub["curve_id"].map(f).to_numpy(dtype="float64")
+            found = search(scaled, query).points
+            exact = dict(zip(found["curve_id"], at(found))) if len(found) else {}
+            end[on_grid] = [float(exact.get(c, math.inf)) for c in curves]
     names = " and ".join(LATENCY_NAMES[m] for m in metrics)
-    for k, (i, g) in enumerate(zip(modeled, group)):
+    for i, g in zip(modeled, group):
         words = f"{g[0].replace('_', ' the ')}{', extrapolated' if g[1] else ''}"
         b = bands[g]
         sources[i].append(Source("model error in req/s", f"{words}: measured ÷ modeled ×{b['req_per_s'].low:.2f}–"
@@ -136,7 +144,23 @@ def _model_error(out: pd.DataFrame, table: pd.DataFrame, query: Query, at, sourc
         spans = "; ".join(f"{LATENCY_NAMES[m]} ×{b[m].low:.2f}–×{b[m].high:.2f}" for m in metrics)
         basis = "; ".join(dict.fromkeys(b[m].basis for m in metrics))
         sources[i].append(Source(f"model error in {names}", f"{words}: measured ÷ modeled {spans} ({basis})",
-                                 ends[0][k], ends[1][k]))
+                                 float(ends[0][i]), float(ends[1][i])))
+
+
+def _solved_again(rows: pd.DataFrame, limits: Limits, factors: list[dict[str, float]], at) -> np.ndarray:
+    """Exact servers of each solved row's configuration when its true latencies are factor × modeled: the point
+    solved for the limits divided by the factors (inf where nothing meets them then)."""
+    pairs = [(cfg, _scale_limits(limits, f)) for cfg, f in zip(curve_configs(rows), factors)]
+    answers = operating.solve(pairs)
+    met = [k for k, a in enumerate(answers) if a.concurrency is not None]
+    out = np.full(len(rows), math.inf)
+    if met:
+        rate = np.array([answers[k].as_columns()["req_per_s"] for k in met])
+        moved = rows.iloc[met]
+        gpus = moved["gpus_per_instance"].to_numpy(dtype="float64")
+        out[met] = at(moved.assign(req_per_s=rate, prompts_per_s_per_server=rate / gpus * moved["node_gpus"]
+                                   .to_numpy(dtype="float64")))
+    return out
 
 
 def regimes(points: pd.DataFrame) -> np.ndarray:
@@ -180,7 +204,8 @@ def _grid_step(out: pd.DataFrame, table: pd.DataFrame, at, sources: list[list[So
                notes: list[list[str]]) -> None:
     """The limit is crossed between two concurrencies of the data: a measured answer could be as good as the next
     concurrency (it failed the limit, but only just, perhaps); an interpolated one as poor as the concurrency below.
-    At the last concurrency of a curve the data says nothing about what lies beyond: flagged, not a number."""
+    At the last concurrency of a curve the data says nothing about what lies beyond: flagged, not a number. A point the
+    performance model solved sits on the limit itself: no step of a grid to span."""
     rows = table[table["curve_id"].isin(out["curve_id"]) & table["load"].notna()]
     curve, load = rows["curve_id"].to_numpy(dtype="float64"), rows["load"].to_numpy(dtype="float64")
     span = float(np.nanmax(load)) + 1.0 if len(rows) else 1.0
@@ -201,7 +226,10 @@ def _grid_step(out: pd.DataFrame, table: pd.DataFrame, at, sources: list[list[So
         other = rows.iloc[order[pick[usable]]]
         moved = out[usable].assign(**{c: other[c].to_numpy() for c in ("req_per_s", "prompts_per_s_per_server")})
         there[usable] = at(moved)
+    solved = out["point"].eq("solved").to_numpy(dtype=bool)
     for i in range(len(out)):
+        if solved[i]:
+            continue
         if interpolated[i] and has_below[i]:
             sources[i].append(Source("next concurrency in the data", f"interpolated above concurrency "
                                      f"{load[pick[i]]:.3g}; linear in between", base[i], max(base[i], there[i])))

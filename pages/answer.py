@@ -33,11 +33,15 @@ if not view.problems(sc):
             st.markdown(scenario.describe(sc))
             kind = ("**measured** benchmark data" if best["provenance"] == "measured"
                     else "the **performance model** (an estimate; see the What-if page for its error)")
-            where = ("interpolated to your limit between two benchmarked concurrencies" if best["point"] == "interpolated"
-                     else "a benchmarked concurrency level")
+            where = {"interpolated": "interpolated to your limit between two benchmarked concurrencies",
+                     "solved": "solved to your limit by the performance model",
+                     "modeled": "a modeled concurrency level"}.get(best["point"], "a benchmarked concurrency level")
+            limited = [c for c, _ in sc.query.limits.checks()] or [f"ttft_ms_{sc.query.limits.stat}"]
+            names = {"ttft": "TTFT", "e2e": "end-to-end", "itl": "inter-token"}  # the latencies the limits bound
+            at = ", ".join(f"{names[c.split('_')[0]]} {best[c]:,.{1 if c.startswith('itl') else 0}f} ms" for c in limited)
             st.info(f"Operating point: concurrency {best['load']:.3g} per instance ({where}), "
-                    f"{best['prompts_per_s_per_server']:.2f} prompts/s per 8 GPUs, TTFT "
-                    f"{best['ttft_ms_' + sc.query.limits.stat]:,.0f} ms ({sc.query.limits.stat}). Source: {kind}.",
+                    f"{best['prompts_per_s_per_server']:.2f} prompts/s per 8 GPUs, {at} ({sc.query.limits.stat}). "
+                    f"Source: {kind}.",
                     icon=":material/info:")
             others = view.options_frame(result).iloc[1:6]
             if not others.empty:

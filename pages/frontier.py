@@ -7,7 +7,7 @@ from core import charts
 from core.errors import SizerError
 from core.frontier import select
 from ui import data, links, nav, scenario, view
-from ui.text import sentence
+from ui.text import md, sentence
 
 nav.ensure_router()
 st.title("Frontier explorer")
@@ -88,11 +88,22 @@ if story == "scenario" and not view.problems(sc):
             chosen = chosen.head(st.slider("Configurations shown (best first)", 1, len(chosen), min(8, len(chosen)),
                                            key="top_n"))
         curves = curves[curves["label"].isin(set(chosen["label"]))]
-title = f"{model} · " + ("; ".join(sorted(set(curves["gpu"]))) if story == "scenario" else gpu)
+        solved = chosen[chosen["point"].eq("solved")]
+        if not solved.empty:  # a point the model solved for the limit lies on its curve between two grid points
+            curves = pd.concat([curves, solved[[c for c in curves.columns if c in solved] + ["point"]]],
+                               ignore_index=True)
+title = f"{model} · " + ("; ".join(sorted(set(curves["gpu_key"]))) if story == "scenario" else gpu)
 view.chart(charts.frontier(curves, x, y, limit, chosen, title=title))
+if chosen is not None and result is not None and result.best is not None:
+    best = result.best  # the Answer's configuration and figure, said where its diamond is drawn
+    st.caption(f"Best: {md(charts.curve_label(result.options.head(1), colour).iloc[0])} at concurrency "
+               f"{best['load']:.3g} ({charts.POINT_WORDS.get(str(best['point']), str(best['point']))}), "
+               f"{best['prompts_per_s_per_server']:.2f} prompts/s per 8 GPUs: {best['servers_exact']:.2f} servers "
+               f"exactly for {sc.traffic.peak_req_per_s:,.1f} peak req/s, as on the Answer page.")
 notes = {
     "scenario": "Each line is one configuration; points are concurrency levels, lowest at the left. The shaded "
-                "band is the side of the limit that meets it; diamonds mark each configuration's chosen point.",
+                "band is the side of the limit that meets it; diamonds mark each configuration's chosen point "
+                "(on a modeled curve, the point the performance model solves for your limit).",
     "tp": "TP2 halves latency at low load; two TP1 copies usually serve more prompts per 8 GPUs once the limit "
           "allows. The best choice depends on where your limit falls.",
     "lengths": "Output tokens per second depend strongly on the input and output lengths: quote throughput only "
@@ -106,5 +117,8 @@ modeled = picked["provenance"].eq("modeled").any()
 if modeled:
     view.provenance_caption(picked)
 with st.expander("The points behind the chart"):
-    cols = ["label", "load", x, y, "ttft_ms_avg", "e2e_ms_avg", "req_per_s", "provenance"]
-    st.dataframe(pd.DataFrame(curves[list(dict.fromkeys(cols))]), hide_index=True)
+    shown = curves.assign(point=curves["point"].fillna(curves["provenance"]) if "point" in curves else
+                          curves["provenance"])  # a grid point is measured or modeled, as its curve
+    cols = ["label", "load", x, y, "ttft_ms_avg", "e2e_ms_avg", "req_per_s", "point"]
+    st.dataframe(pd.DataFrame(shown[list(dict.fromkeys(cols))]), hide_index=True,
+                 column_config={"load": st.column_config.NumberColumn("concurrency", format="%.3g")})

