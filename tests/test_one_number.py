@@ -71,8 +71,8 @@ CASES = {
     "8B H100 TP1 FP8, TTFT 300 ms": Case("Llama 3 8B", "H100 SXM", 1, "fp8", 2000, 200, ttft_ms=300),
     "70B H100 TP4 FP8, TTFT 1 s": Case("Llama 3 70B", "H100 SXM", 4, "fp8", 2000, 200, ttft_ms=1000),
     "8B H200 TP1 FP16, end-to-end 3 s": Case("Llama 3 8B", "H200 SXM", 1, "fp16", 2000, 200, e2e_ms=3000),
-    "3.1 70B B200 TP2 FP8, p95 TTFT 800 ms and end-to-end 4 s": Case("Llama 3.1 70B", "B200", 2, "fp8", 2000, 200,
-                                                                      ttft_ms=800, e2e_ms=4000, stat="p95"),
+    "3.1 70B B200 TP2 FP8, p95 TTFT 750 ms and end-to-end 4 s": Case("Llama 3.1 70B", "B200", 2, "fp8", 2000, 200,
+                                                                      ttft_ms=750, e2e_ms=4000, stat="p95"),
 }
 
 
@@ -143,7 +143,7 @@ def test_every_surface_gives_the_same_point_and_servers(name):
     ranked = sizing.dataframe[0].value.iloc[0]
     assert ranked["load"] == pytest.approx(concurrency, rel=1e-12)
     assert f"{ranked['servers_exact']:.2f}" == servers and ranked["point"] == "solved"
-    assert f"{servers} servers exactly" in plain(sizing.caption[0].value)
+    assert any(f"{servers} servers exactly" in plain(c.value) for c in sizing.caption)
 
     what_if = _opened(case, "pages/what-if.py")
     row = next(d for d in what_if.dataframe if "servers_exact" in d.value).value.iloc[0]

@@ -56,14 +56,14 @@ def test_every_drawn_configuration_gives_the_engines_servers():
 
 
 def test_a_limit_nothing_meets_says_so_and_draws_no_diamond():
-    at = _what_if(ttft="5")
+    at = _what_if(ttft="50", wi_gpus=["L40S"])
     assert _servers_table(at) is None
     said = texts(at)
     assert "None of these configurations meets your limit" in said and "Diamonds" not in said
 
 
 def test_a_p95_limit_can_be_drawn_with_its_line():
-    at = _what_if(ttft="800", stat="p95", wi_gpus=["H100 SXM"], wi_tps=["1"])
+    at = _what_if(ttft="750", stat="p95", wi_gpus=["H100 SXM"], wi_tps=["1"])
     assert "Your limit is on the p95: choose a p95 latency above to see it on the chart." in texts(at)
     at.selectbox(key="wi_x").set_value("ttft_ms_p95").run()
     no_errors(at)
@@ -71,5 +71,5 @@ def test_a_p95_limit_can_be_drawn_with_its_line():
     table = _servers_table(at)
     assert table is not None and len(table) == 1
     # The table shows the limited statistic: the solved point's p95 TTFT is the limit itself.
-    assert table["ttft"].iloc[0] == pytest.approx(800, rel=1e-9)
-    assert any("within TTFT ≤ 800 ms (p95), from the sidebar scenario" in plain(c.value) for c in at.caption)
+    assert table["ttft"].iloc[0] == pytest.approx(750, rel=1e-9)
+    assert any("within TTFT ≤ 750 ms (p95), from the sidebar scenario" in plain(c.value) for c in at.caption)

@@ -45,6 +45,17 @@ def _type(pg, key: str, text: str) -> None:
     wait_for_app(pg)
 
 
+def _ttft_steps_up(pg, steps: int) -> None:
+    """Move the sidebar's TTFT slider by keyboard, one arrow key a step (300 → 400 → 500 ms)."""
+    thumb = pg.locator(".st-key-ttft input[type='range']")
+    for _ in range(steps):  # each step reruns the page; the next key waits for it
+        before = thumb.get_attribute("aria-valuetext")
+        thumb.focus()
+        thumb.press("ArrowRight")
+        expect(thumb).not_to_have_attribute("aria-valuetext", before or "")
+        wait_for_app(pg)
+
+
 def _save(pg, name: str) -> None:
     _type(pg, "save_name", name)
     pg.locator(".st-key-save_scenario button").click()
@@ -74,7 +85,7 @@ def test_save_two_scenarios_and_compare_them(server, page, browser):
     wait_for_app(page)
     loose = _exact(page)
     _save(page, "TTFT 300 ms")
-    _type(page, "ttft", "500")
+    _ttft_steps_up(page, 2)
     expect(page).to_have_url(re.compile(r"ttft=500"))
     looser = _exact(page)
     _save(page, "TTFT 500 ms")
@@ -183,7 +194,7 @@ def test_fresh_deep_link(browser, path, width):
         if path.startswith("compare"):
             expect(pg.get_by_test_id("stAlert").filter(has_text="No scenario saved yet")).to_be_visible()
         if "ttft=500" in path:
-            expect(pg.locator(".st-key-ttft input")).to_have_value("500")  # the link's value, on a fresh server
+            expect(pg.locator(".st-key-ttft input[type='range']")).to_have_attribute("aria-valuetext", "500")  # the link's value, on a fresh server
         _save(pg, "Opened by a link")
         if path.startswith("compare"):
             expect(pg.get_by_test_id("stTable").locator("th").filter(has_text="Opened by a link")).to_have_count(1)
