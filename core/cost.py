@@ -110,7 +110,7 @@ class Prices:
         """Per-token prices for a model: the [api] prices given directly, else the named offering, else the first
         offering of that model."""
         if "usd_per_m_input" in self.api and "usd_per_m_output" in self.api:
-            return "per-token prices from [api]", self.api
+            return "your own per-token prices", self.api
         wanted = offering or (str(self.api["offering"].value) if "offering" in self.api else None)
         if wanted is not None:
             if wanted not in self.offerings:

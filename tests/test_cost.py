@@ -83,7 +83,7 @@ def test_api_260_per_1k_prompts_and_2340000_a_year(issue_prices):
     # (2000 × $1 + 200 × $3) ÷ 1M = $0.0026 a prompt → $2.60 per 1k, × 900 M = $2,340,000 (issue 11)
     assert fc.api_usd_per_year == pytest.approx(2_340_000)
     assert cost.unit_costs(fc.api_usd_per_year, DEMAND).usd_per_1k_prompts == pytest.approx(2.60)
-    assert fc.api_offering == "per-token prices from [api]"
+    assert fc.api_offering == "your own per-token prices"
 
 
 def test_cloud_1051200_a_year_renting_whole_servers(issue_prices):

@@ -569,8 +569,7 @@ def money(value: float | None) -> str:
 
 def app_words(text: str) -> str:
     """The engine's words as the app's user reads them: they name the command line's prices file and its tables."""
-    return (text.replace("in a --prices file", "in the cost panel (Cost page)")
-            .replace("per-token prices from [api]", "your own per-token prices"))
+    return text.replace("in a --prices file", "in the cost panel (Cost page)")
 
 
 def figures_help(result: Sizing, basis_: str) -> list[str]:
