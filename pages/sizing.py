@@ -69,8 +69,10 @@ if result is not None:
         frame, columns = planning.options_table(result)
         styled = frame.style.apply(_highlight, axis=None) if (frame["point"] == "interpolated").any() else frame
         st.dataframe(styled, column_config=columns, hide_index=True, key="options_table")
-        st.caption("Amber rows are interpolated to the exact limit between two benchmarked concurrencies; the others "
-                   "are benchmarked points. The Source column says whether a row is measured or modeled. Likely "
+        amber = ("Amber rows are interpolated to the exact limit between two benchmarked concurrencies. "
+                 if (frame["point"] == "interpolated").any() else "")
+        st.caption(f"{amber}The Operating point column says what each row is: a benchmarked concurrency (measured), "
+                   "one interpolated between two, or one the performance model solved for your limit. Likely "
                    "from/to: the range of servers from the named sources of spread (the Answer page lists them); "
                    "Busy and P(wait): the open-loop check of the instances asked for.")
         view.provenance_caption(result.options)

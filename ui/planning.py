@@ -114,7 +114,13 @@ def range_line(best: pd.Series, why: str = "How sure, and why, below.") -> None:
     if low is not None and high is not None and not pd.isna(low):
         top = f"{high:,.2f}" if math.isfinite(high) else "no upper bound"
         exact = f": from {low:,.2f} to {top} servers exactly, around {best['servers_exact']:,.2f}"
-    st.markdown(f"**{plural(servers, 'server')}{f' ({likely})' if likely else ' (no spread known)'}**{exact}. {why}")
+    if likely:
+        count = f"**{plural(servers, 'server')} ({likely})**"
+    elif exact:  # the whole range rounds up to the same count
+        count = f"**{plural(servers, 'server')}** over the whole likely range"
+    else:
+        count = f"**{plural(servers, 'server')}** (no spread known)"
+    st.markdown(f"{count}{exact}. {why}")
     if bool(best.get("data_edge", False)):
         st.warning("The data stops here: this configuration's best point is the highest concurrency benchmarked, so "
                    "its throughput may be higher (and the count lower) than the data can show. A run at a higher "
