@@ -32,6 +32,11 @@ def _opened(params: dict[str, str | list[str]], page: str | None = None) -> AppT
     ({"interpolate": "yes"}, "interpolate=yes"),
     ({"gpus": ["H100 SXM", "Z9000"]}, "gpus=H100 SXM, Z9000"),
     ({"model": "No Such Model"}, "model=No Such Model"),
+    ({"burst": "-3"}, "burst=-3"),  # the planning inputs (issue 10)
+    ({"p_wait": "lots"}, "p_wait=lots"),
+    ({"spares": "-1"}, "spares=-1"),
+    ({"growth": "9999"}, "growth=9999"),
+    ({"years": "0"}, "years=0"),
 ])
 def test_an_unusable_link_value_is_said(default_data, params, named):
     """Issue 8: ?ttft=abc, ?ttft=-1, ?lengths=999999/1 were silently replaced by defaults."""
