@@ -150,12 +150,19 @@ async def add_upload(page, url: str, name: str, data: bytes, rows: int, report: 
             break
 
 
-async def press(page, key: str, steps: int) -> None:
-    """Move a slider as a person does with the keyboard: one arrow key per step (negative: to the left)."""
+async def press(page, key: str, target: float) -> None:
+    """Move a slider as a person does with the keyboard, one arrow key at a time, looking at the thumb after each
+    rerun (a key pressed while the page reruns can be lost, as it is for a person): until the slider's value (a
+    select_slider's: the step's index) is the target."""
     thumb = page.locator(f".st-key-{key} input[type='range']")
-    await thumb.focus()
-    for _ in range(abs(steps)):
-        await thumb.press("ArrowRight" if steps > 0 else "ArrowLeft")
+    for _ in range(100):
+        now = float(await thumb.get_attribute("value"))
+        if abs(now - target) < 1e-9:
+            return
+        await thumb.focus()
+        await thumb.press("ArrowRight" if target > now else "ArrowLeft")
+        await settle(page)
+    raise RuntimeError(f"the {key} slider did not reach {target:g}")
 
 
 async def one_session(browser, url: str, worker: int, args, expected: Expected, end: float,
@@ -171,7 +178,7 @@ async def one_session(browser, url: str, worker: int, args, expected: Expected, 
             # every upload has the same name, not the same content
             await add_upload(page, url, "nim.csv", data, len(expected.tables[model]), report)
             report.uploads += 1
-            await press(page, "minutes", round((minutes - 10.0) / 0.5))  # the slider's step, from the default
+            await press(page, "minutes", minutes)
         else:
             await page.goto(f"{url}/?minutes={minutes:g}")
         await settle(page)
@@ -179,8 +186,7 @@ async def one_session(browser, url: str, worker: int, args, expected: Expected, 
         step = 0
         while time.time() < end:
             ttft = TTFTS[(worker + step) % len(TTFTS)]
-            thumb = page.locator(".st-key-ttft input[type='range']")
-            await press(page, "ttft", STEPS["ttft"].index(ttft) - int(await thumb.get_attribute("value")))
+            await press(page, "ttft", STEPS["ttft"].index(ttft))
             await settle(page)
             if await page.get_by_test_id("stException").count():
                 report.exceptions += 1
