@@ -304,7 +304,8 @@ async def main(args) -> int:
             print(f"  {t:6.0f} s  {mb:7.0f} MB  {sessions:>3} sessions")
         print(f"server RSS: {before:.0f} MB before, peak {max(mb for _, mb, _ in report.rss):.0f} MB, "
               f"{after:.0f} MB after the sessions had gone (active now {active_sessions(server.url)})")
-        print(f"memory {'settles' if ok_memory else 'KEEPS GROWING'}: {memory_note}")
+        verdict = "settles" if ok_memory else "not judged" if len(report.round_peaks) < 3 else "KEEPS GROWING"
+        print(f"memory {verdict}: {memory_note}")
         for item in report.wrong[:5] + report.failed[:5]:
             print("  ", item)
         tracebacks = server.tracebacks()
