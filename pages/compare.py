@@ -33,14 +33,15 @@ def _highlight(frame: pd.DataFrame, differs: pd.Series) -> pd.DataFrame:
 
 
 if not items:
-    st.info("No scenario saved yet. Save the scenario in the sidebar above (or on the Answer page), change an input "
-            "(the GPUs, the TTFT limit, calls per year), and save again to see them side by side.",
+    st.info("No scenario saved yet. Save the scenario with “Save this scenario” below (or on the Answer page), change "
+            "an input (the GPUs, the TTFT limit, calls per year), and save again to see them side by side.",
             icon=":material/compare_arrows:")
 else:
     answers = scenarios.answers(loaded, items)
     frame = compare.compare_frame(answers)
     differs = compare.differing(frame)
-    st.table(frame.style.apply(_highlight, differs=differs, axis=None), alt="The saved scenarios side by side")
+    shown = frame.rename(columns=md).map(lambda v: md(v) if isinstance(v, str) else v)  # st.table draws Markdown
+    st.table(shown.style.apply(_highlight, differs=differs, axis=None), alt="The saved scenarios side by side")
     different = list(differs[differs].index)
     if len(items) == 1:
         lead = ("One scenario so far: change an input (the GPUs, the TTFT limit, calls per year) and save again to see "

@@ -45,9 +45,11 @@ def _add_files() -> None:
                        gpu=(s.get("upload_gpu") or "").strip() or None, tp=int(s.get("upload_tp") or 1),
                        precision=s.get("upload_precision") or "fp16",
                        concurrency=float(s.get("upload_concurrency") or 0) or None)
+    earlier = {u.name for u in data.uploads()}
+    together: set[str] = set()  # names added by this click: files of one name added together are all kept
     for file in files:
         try:
-            upload = data.add_upload(file.name, file.getvalue(), labels)
+            upload = data.add_upload(file.name, file.getvalue(), labels, keep_same_name=file.name in together)
         except SizerError as exc:
             messages.append(("error", f"Not added: {exc}"))
             continue
@@ -57,7 +59,11 @@ def _add_files() -> None:
                                       "the server's log). Expected " + FORMATS))
             continue
         dropped, notices = len(upload.result.dropped), len(getattr(upload.result, "warnings", []))
-        messages.append(("success", f"Added {file.name}: {plural(upload.rows, 'row')}"
+        together.add(file.name)
+        named = (f"{file.name} as {upload.name} (another file added with it has the same name)"
+                 if upload.name != file.name else
+                 f"{file.name}, replacing the one added before" if file.name in earlier else file.name)
+        messages.append(("success", f"Added {named}: {plural(upload.rows, 'row')}"
                          + (f"; {plural(dropped, 'row')} dropped" if dropped else "")
                          + (f"; {plural(notices, 'notice')}" if notices else "")
                          + (" (see the report below)" if dropped or notices else "")))
@@ -107,7 +113,8 @@ with st.container(border=True):
     st.button("Add to the data", icon=":material/upload:", key="upload_add", type="primary", on_click=_add_files,
               disabled=not st.session_state.get(_uploader_key()))  # enabled once the chosen files have arrived
 icons = {"success": ":material/check_circle:", "warning": ":material/warning:", "error": ":material/error:"}
-for kind, message in st.session_state.pop(MESSAGES, []):
+shown = st.session_state.pop(MESSAGES, [])
+for kind, message in shown:
     getattr(st, kind)(md(message), icon=icons[kind])
 if loaded.uploads:
     st.markdown("**Your uploads this session:** " + ", ".join(md(name) for name in loaded.uploads))
@@ -119,7 +126,9 @@ if loaded.dropped:
     st.dataframe(pd.DataFrame([vars(d) for d in loaded.dropped]).rename(columns={"row": "row (line)"}),
                  hide_index=True)
 else:
-    st.success("Every row of every file was read.", icon=":material/check_circle:")
+    refused = any(kind == "error" for kind, _ in shown)
+    st.success("Every row of every loaded file was read" + (" (the files refused above were not added)." if refused
+                                                           else "."), icon=":material/check_circle:")
 if loaded.warnings:
     st.info(f"{plural(len(loaded.warnings), 'notice')} about the data (kept, but worth a look):\n"
             + "\n".join(f"- {md(w)}" for w in loaded.warnings), icon=":material/info:")

@@ -184,9 +184,13 @@ def current() -> Data:
     return Data(held.loaded, key, held.fingerprint, tuple(u.name for u in added), embedded)
 
 
-def add_upload(name: str, data: bytes, labels: RunLabels) -> Upload:
-    """Read an upload and keep its rows for this session (a file of the same name is replaced). Raises
-    BenchmarkFileError when the file cannot be read and UploadBudgetError when it would break the budget."""
+def add_upload(name: str, data: bytes, labels: RunLabels, keep_same_name: bool = False) -> Upload:
+    """Read an upload and keep its rows for this session. A file of the same name added earlier is replaced (a
+    corrected file); with keep_same_name (several files of one name added together, as GenAI-Perf names every run's
+    export alike) both are kept, this one as 'name (2).ext'. Raises BenchmarkFileError when the file cannot be read
+    and UploadBudgetError when it would break the budget."""
+    if keep_same_name:
+        name = unique_name(name, {u.name for u in uploads()})
     kept = tuple(u for u in uploads() if u.name != name)
     size_after = sum(u.size_bytes for u in kept) + len(data)
     if size_after > MAX_UPLOAD_BYTES:
@@ -203,6 +207,16 @@ def add_upload(name: str, data: bytes, labels: RunLabels) -> Upload:
     upload = Upload(name, digest, len(data), result)
     st.session_state[UPLOADS] = (*kept, upload)
     return upload
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """name, or 'stem (k).ext' with the first k that is not taken (the extension stays: it names the format)."""
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, dot + ext) if stem else (name, "")
+    k = 2
+    while name in taken:
+        name, k = f"{stem} ({k}){ext}", k + 1
+    return name
 
 
 def remove_uploads() -> None:

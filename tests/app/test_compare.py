@@ -15,6 +15,7 @@ from core.table import DEFAULT_BENCHMARK_DIR, load_paths
 from core.traffic import TrafficInputs, derive
 from core.words import usd
 from tests.app.conftest import benchmark_csv, no_errors, plain, start, texts, upload
+from ui.text import md
 
 COMPARE = "pages/compare.py"
 THREE = (("H100 at 300 ms", "H100 SXM", 300.0), ("H200 at 300 ms", "H200 SXM", 300.0), ("B200 at 500 ms", "B200", 500.0))
@@ -35,7 +36,9 @@ def set_scenario(at: AppTest, gpu: str | None = None, ttft: float | None = None)
 
 
 def table(at: AppTest) -> pd.DataFrame:
-    return at.table[0].value
+    """The comparison as the reader sees it (names and texts are escaped Markdown on the page)."""
+    frame = at.table[0].value
+    return frame.rename(columns=plain).map(lambda v: plain(v) if isinstance(v, str) else v)
 
 
 def highlighted(at: AppTest) -> set[str]:
@@ -176,3 +179,13 @@ def test_a_name_too_long_is_said_and_kept(default_data):
     save(at, long_name)
     assert any("The name is too long: at most 60 characters; it has 61" in plain(w.value) for w in at.warning)
     assert at.text_input(key="save_name").value == long_name and "_saved_scenarios" not in at.session_state
+
+
+def test_a_scenario_name_is_text_in_the_table_not_markdown(default_data):
+    """st.table draws Markdown in its headers and cells: a name with ** and a link is escaped, shown as typed."""
+    name = '**x** =HYPERLINK("http://e","y")'
+    at = save(start(COMPARE), name)
+    no_errors(at)
+    raw = list(at.table[0].value.columns)
+    assert raw == [md(name)] and raw[0].startswith("\\*\\*x\\*\\*")  # escaped: no bold, no link
+    assert list(table(at).columns) == [name]  # as the reader sees it: as typed

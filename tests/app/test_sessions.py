@@ -139,3 +139,34 @@ def test_sessions_with_the_same_upload_share_one_table():
     assert first.session_state[data.PREPARED] is second.session_state[data.PREPARED]
     other = _session_with(benchmark_csv("Room Model", itl_ms=12.0), "nim.csv")
     assert other.session_state[data.PREPARED] is not first.session_state[data.PREPARED]
+
+
+def test_files_of_one_name_added_together_are_all_kept():
+    """GenAI-Perf names every run's export profile_export_genai_perf.json: the course's folders, chosen together,
+    must all be added (one used to replace the other in silence, keeping 1 run of 7)."""
+    from ui import data
+
+    at = start("pages/data.py")
+    files = [("run.csv", benchmark_csv(f"Same Name {k}"), "text/csv") for k in (1, 2, 3)]
+    at.file_uploader[0].set_value(files).run()
+    at.text_input(key="upload_gpu").set_value("H100 SXM")
+    at.button(key="upload_add").click().run()
+    assert not at.exception
+    assert [u.name for u in at.session_state[data.UPLOADS]] == ["run.csv", "run (2).csv", "run (3).csv"]
+    said = " ".join(plain(s.value) for s in at.success)
+    assert "Added run.csv as run (2).csv (another file added with it has the same name)" in said
+    models = {m for u in at.session_state[data.UPLOADS] for m in u.result.table["model"]}
+    assert models == {"Same Name 1", "Same Name 2", "Same Name 3"}
+    # Added again later, a file of one name replaces the earlier one (a corrected file), and says so.
+    upload(at, "run.csv", benchmark_csv("Same Name 4"), upload_gpu="H100 SXM")
+    assert [u.name for u in at.session_state[data.UPLOADS]] == ["run (2).csv", "run (3).csv", "run.csv"]
+    assert any("Added run.csv, replacing the one added before" in plain(s.value) for s in at.success)
+
+
+def test_unique_name_keeps_the_extension():
+    from ui.data import unique_name
+
+    assert unique_name("a.json", set()) == "a.json"
+    assert unique_name("a.json", {"a.json"}) == "a (2).json"
+    assert unique_name("a.json", {"a.json", "a (2).json"}) == "a (3).json"
+    assert unique_name("README", {"README"}) == "README (2)"
