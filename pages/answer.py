@@ -50,4 +50,4 @@ if not view.problems(sc):
                 quote_ui.print_table(others, view.TABLE_COLUMNS)
             view.provenance_caption(result.options)
             planning.answer_details(loaded, sc, result)
-        quote_ui.documents(loaded, result)
+        quote_ui.documents(loaded, result, stale=bool(sc.stale))

@@ -175,9 +175,10 @@ def builders(result: Sizing, loaded: Data, info: QuoteInfo | None,
             "csv": lambda: to_csv_text(result), "json": lambda: to_json_text(result)}
 
 
-def documents(loaded: Data, result: Sizing) -> None:
+def documents(loaded: Data, result: Sizing, stale: bool = False) -> None:
     """The Answer page's documents section: the fields, the five downloads, the share link, then saving the scenario
-    for the Compare page."""
+    for the Compare page. stale: an input is invalid and the figures are its last valid values', which no document
+    may carry as if they were the inputs shown."""
     print_css()
     info = quote_info()
     with st.container(key="sizer_documents"):
@@ -188,8 +189,9 @@ def documents(loaded: Data, result: Sizing) -> None:
             f"Add the {len(items)} saved scenario{'s' if len(items) > 1 else ''} side by side (a page of the PDF, a "
             "sheet of the workbook)", value=True, key=WITH_SCENARIOS, persist_state="session")
         build = builders(result, loaded, info, items if with_saved else [])
-        stem, held = file_stem(info), info is None
-        wait = "Fix the field above first" if held else None
+        stem, held = file_stem(info), info is None or stale
+        wait = ("Fix the inputs first: the figures are for their last valid values" if stale
+                else "Fix the field above first" if held else None)
         cols = st.columns(5)
         cols[0].download_button("Quote (PDF)", data=build["pdf"], file_name=f"{stem}.pdf", mime=PDF, on_click="ignore",
                                 icon=":material/picture_as_pdf:", key="dl_pdf", width="stretch", disabled=held,
@@ -203,10 +205,11 @@ def documents(loaded: Data, result: Sizing) -> None:
                                 on_click="ignore", icon=":material/description:", key="dl_quote", width="stretch",
                                 disabled=held, help=wait)
         cols[3].download_button("Options (CSV)", data=build["csv"], file_name="sizing-options.csv", mime="text/csv",
-                                on_click="ignore", icon=":material/table:", key="dl_csv", width="stretch")
+                                on_click="ignore", icon=":material/table:", key="dl_csv", width="stretch",
+                                disabled=stale, help=wait if stale else None)
         cols[4].download_button("Options (JSON)", data=build["json"], file_name="sizing-options.json",
                                 mime="application/json", on_click="ignore", icon=":material/data_object:",
-                                key="dl_json", width="stretch")
+                                key="dl_json", width="stretch", disabled=stale, help=wait if stale else None)
         if info is not None:
             link_note(info)
         link = links.share_link()

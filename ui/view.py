@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import altair as alt
 
 TABLE_COLUMNS = {
-    "gpu": st.column_config.TextColumn("GPU"), "tp": st.column_config.NumberColumn("TP"),
+    "gpu": st.column_config.TextColumn("GPU", width=110), "tp": st.column_config.NumberColumn("TP"),
     "precision": st.column_config.TextColumn("Precision"),
     "load": st.column_config.NumberColumn("Concurrency", format="%.1f"),
     "ttft": st.column_config.NumberColumn("TTFT (ms)", format="%.0f"),
@@ -159,6 +159,8 @@ def options_frame(result: Sizing) -> pd.DataFrame:
     stat = result.query.limits.stat
     out = result.options.copy()
     out["ttft"], out["e2e"], out["itl"] = out[f"ttft_ms_{stat}"], out[f"e2e_ms_{stat}"], out[f"itl_ms_{stat}"]
+    if "gpu_key" in out:  # the catalog's name (the filter's), whatever the file called the GPU
+        out["gpu"] = out["gpu_key"].fillna(out["gpu"])
     if "cost_usd_per_month" in out:  # costed: the month's cost on the chosen basis, not a rental at a hidden price
         out["usd_per_month"] = out["cost_usd_per_month"]
     return out[list(TABLE_COLUMNS)]

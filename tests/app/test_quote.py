@@ -28,6 +28,19 @@ def test_documents_section_has_the_fields_and_the_downloads(default_data):
     assert "Quote and documents" in texts(at)
 
 
+def test_invalid_inputs_hold_every_download(default_data):
+    """With calls per year at 0 the page shows the last valid traffic's figures: no document may carry them as if
+    they answered the inputs on screen."""
+    at = start()
+    at.slider(key="calls").set_value(0.0).run()
+    no_errors(at)
+    assert any("last valid" in plain(w.value) for w in at.warning)
+    shown = buttons(at)
+    assert all(shown[key].proto.disabled for key in DOWNLOADS)
+    at.slider(key="calls").set_value(30_000_000.0).run()
+    assert not any(buttons(at)[key].proto.disabled for key in DOWNLOADS)
+
+
 def test_a_field_too_long_is_said_beside_it_and_holds_the_documents(default_data):
     at = start()
     at.text_input(key="quote_customer").input("A" * (MAX_FIELD_CHARS + 1)).run()
