@@ -155,7 +155,8 @@ def configuration_words(result: Sizing) -> str:
                 f"{spelled(gpi)} GPUs per copy of the model, splitting it by tensor parallelism (TP{gpi})")
     how = {"measured": "as measured at that load", "interpolated": "interpolated between two measured loads to meet the "
            "limit", "modeled": "as estimated by the performance model",
-           "solved": "as estimated by the performance model, solved to meet the limit"}.get(str(best["point"]), str(best["provenance"]))
+           "solved": "as estimated by the performance model, " + _solved_how(best, result)}.get(str(best["point"]),
+                                                                                             str(best["provenance"]))
     free = servers * node - gpus
     return (f"{result.frontier.model} on {gpu_name(best)} GPUs in {PRECISION_WORDS.get(precision, precision.upper())}, "
             f"{per_copy}; each copy serves {at_once} requests at a time ({how}). "
@@ -346,7 +347,8 @@ def data_lines(result: Sizing, note: object) -> list[str]:
     kind = {"measured": f"measured benchmark runs ({source})",
             "interpolated": f"measured benchmark runs ({source}), interpolated between two loads",
             "modeled": f"the performance model's estimates{modeled_from}",
-            "solved": f"the performance model's estimates{modeled_from}, solved to meet the limit"}.get(str(best["point"]), source)
+            "solved": f"the performance model's estimates{modeled_from}, {_solved_how(best, result)}"}.get(
+                str(best["point"]), source)
     lines.append(f"The answer rests on {kind}.")
     for provenance, label in (("measured", "Measured"), ("modeled", "Modeled")):
         rows = options[options["provenance"] == provenance]
@@ -376,3 +378,11 @@ def method_lines(result: Sizing) -> list[str]:
 
 def today(info: QuoteInfo) -> str:
     return (info.date or dt.date.today()).isoformat()
+
+
+def _solved_how(best: pd.Series, result: Sizing) -> str:
+    """How a solved point was found: on the limit, or at the model's ceiling with the limit not reached."""
+    from core.operating import limit_binds
+
+    return ("solved to meet the limit" if limit_binds(best, result.query.limits) else
+            "at the most one copy holds at once (the latency limit is not reached there)")

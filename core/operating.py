@@ -82,6 +82,12 @@ class _Memo:
 _MEMO = _Memo(MEMO_ENTRIES)
 
 
+def limit_binds(row: pd.Series, limits: Limits, rel: float = 1e-6) -> bool:
+    """Whether a solved point sits on a latency limit. False when the model's ceiling (the KV cache or the engine's
+    largest batch) stopped the search first: the point is then the most one copy holds, not what the limit allows."""
+    return any(float(row.get(column, np.nan)) >= limit * (1 - rel) for column, limit in limits.checks())
+
+
 def clear_memo() -> None:
     """Forget every solved point (benchmarks time a cold start with it)."""
     _MEMO.clear()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import quote
+from core import operating, quote
 from ui import cost as costs
 from ui import data, nav, planning, scenario, view
 from ui import quote as quote_ui
@@ -33,8 +33,11 @@ if not view.problems(sc):
             st.markdown(scenario.describe(sc))
             kind = ("**measured** benchmark data" if best["provenance"] == "measured"
                     else "the **performance model** (an estimate; see the What-if page for its error)")
+            ceiling = best["point"] == "solved" and not operating.limit_binds(best, sc.query.limits)
             where = {"interpolated": "interpolated to your limit between two benchmarked concurrencies",
-                     "solved": "solved to your limit by the performance model",
+                     "solved": "the most one copy holds at once in the performance model (its KV cache or the "
+                               "engine's batch limit); your latency limit is not reached there" if ceiling
+                     else "solved to your limit by the performance model",
                      "modeled": "a modeled concurrency level"}.get(best["point"], "a benchmarked concurrency level")
             limited = [c for c, _ in sc.query.limits.checks()] or [f"ttft_ms_{sc.query.limits.stat}"]
             names = {"ttft": "TTFT", "e2e": "end-to-end", "itl": "inter-token"}  # the latencies the limits bound

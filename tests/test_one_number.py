@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import operating, perfmodel
 from core.defaults import DEFAULT_TABLE
+from core.document import configuration_words
 from core.frontier import Limits, Query, search
 from core.perfmodel import Config
 from core.sizing import servers_by_limit, size
@@ -305,3 +306,21 @@ def test_csv_point_column_names_each_kind(default_table):
                      "Acme X2": ("modeled", "modeled"),
                      "H200 SXM": ("interpolated", "measured"), "B200": ("measured", "measured")}, kinds
     assert csv.set_index("gpu").loc[["B200", "Acme X2"], "concurrency"].tolist() == [5, 5]
+
+
+def test_a_point_stopped_by_the_models_ceiling_does_not_claim_the_limit():
+    """TTFT ≤ 10 s is never reached: the solved point is the most one copy holds (the engine's batch of 256, or the
+    KV cache), and the Answer page and the quote say so instead of 'solved to your limit'."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["ttft"] = "10000"
+    at.run()
+    no_errors(at)
+    info = plain(at.info[0].value)
+    assert "the most one copy holds at once in the performance model" in info, info
+    assert "solved to your limit" not in info
+    limits = Limits(ttft_ms=10_000)
+    result = size(load_paths([DEFAULT_TABLE]).table, Query("Llama 3 8B", 2000, 200, limits), direct(199.77))
+    best = result.best
+    assert best["point"] == "solved" and best["ttft_ms_avg"] < 10_000
+    assert not operating.limit_binds(best, limits)
+    assert "the latency limit is not reached there" in configuration_words(result)
