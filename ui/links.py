@@ -118,7 +118,7 @@ def _text(value: object, shown: Callable[[object], object] | None) -> str:
     if shown is not None:
         return str(shown(value))
     if isinstance(value, float) and not isinstance(value, bool):
-        return f"{value:g}"
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1e4 else f"{value:g}"  # 30,000,000, 0.5
     return str(value)
 
 

@@ -136,3 +136,10 @@ def test_an_upload_that_crashes_the_importer_is_a_message(default_data, monkeypa
     assert not at.exception
     assert any(re.search(r"deep\.json could not be read", plain(e.value)) for e in at.error)
     assert metric(at, "Rows") == rows
+
+
+def test_a_replaced_link_value_is_said_as_people_write_it(default_data):
+    at = _opened({"calls": "-5"})
+    no_errors(at)
+    toasts = [plain(t.value) for t in at.toast]
+    assert any("calls=-5" in t and "using 30,000,000 instead" in t for t in toasts), toasts
