@@ -26,8 +26,8 @@ loaded = data.current()
 sc = scenario.current()
 result = None if view.problems(sc) else view.sizing(loaded, sc)
 if problem := costs.problem():
-    st.warning(f"Your last price edit is not applied: {md(problem)}. The figures use the last valid prices; correct "
-               "it under Prices and options.", icon=":material/error:")
+    st.warning("Your last price edit is not applied (why: under Prices and options below). The figures use the last "
+               "valid prices.", icon=":material/error:")
 
 
 @st.cache_data(show_spinner="Costing against traffic…", max_entries=64, ttl=data.CACHE_TTL)

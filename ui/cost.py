@@ -520,7 +520,8 @@ def panel(model: str | None) -> None:
     changed = edits()
     cols = st.columns([1, 1, 2])
     cols[0].button("Back to the shipped prices", on_click=reset, icon=":material/restart_alt:", key="cost_reset",
-                   disabled=not changed and _hosting_choice() is None, width="stretch")
+                   disabled=not changed and _hosting_choice() is None and not s.get(_PROBLEM), width="stretch",
+                   help="Every price as shipped, and any edit not applied cleared from the tables")
     cols[1].download_button("Your prices (TOML)", data=lambda: cost.override_toml(raw_override(changed, _hosting_choice())),
                             file_name="my-prices.toml", mime="application/toml", on_click="ignore", key="cost_toml",
                             icon=":material/download:", disabled=not changed and _hosting_choice() is None,

@@ -245,3 +245,17 @@ def test_an_edited_price_round_trips_through_the_link(nim_dir):
     site = again.data_editor[0].value
     assert site.loc[site["Price"] == "Hosting per server and year", "Value"].iloc[0] == 10_000
     assert site.loc[site["Price"] == "Hosting per server and year", "Source"].iloc[0] == costs.EDITED_SOURCE
+
+
+def test_a_pending_bad_edit_can_be_thrown_away_with_the_reset(default_data):
+    """A bad value stays in its cell to be corrected; 'Back to the shipped prices' is offered for it too, and clears
+    it. The warning is said once in full (under the panel), the top of the page points there."""
+    at = start(COST)
+    before = cards(at)
+    at = edit(at, {"site": {SITE_ROWS["pue"]: {"Value": 0.5}}})
+    said = [plain(w.value) for w in at.warning]
+    assert sum("must be a number ≥ 1" in w for w in said) == 1, said
+    assert not at.button(key="cost_reset").disabled
+    at.button(key="cost_reset").click().run()
+    no_errors(at)
+    assert not at.warning and cards(at) == before and at.button(key="cost_reset").disabled
