@@ -27,6 +27,7 @@ from core.sizing import Sizing
 from core.words import count
 
 FONT = "SourceSans"
+WORKINGS_SIZES = (8.5, 7.9, 7.4)  # points: page two's type, smaller only when it would spill onto a third page
 INK = (33, 33, 33)
 MUTED = (97, 97, 97)
 ACCENT = (21, 101, 192)
@@ -95,12 +96,15 @@ def quote_pdf(result: Sizing, data_note: str | DataNote, info: QuoteInfo | None 
     info = (info or QuoteInfo()).checked()
     result = document.costed(result)
     scenarios = compare.check(scenarios)
-    pdf = _Quote(paper, "LLM inference sizing quote", document.today(info))
-    pdf.add_page()
-    _front(pdf, result, info, table, top)
-    if result.best is not None:  # with no answer, the workings (traffic, data) follow on page one
+    for size in WORKINGS_SIZES:  # the workings fit on page two: smaller type rather than a page for a few lines
+        pdf = _Quote(paper, "LLM inference sizing quote", document.today(info))
         pdf.add_page()
-    _workings(pdf, result, data_note, info, top)
+        _front(pdf, result, info, table, top)
+        if result.best is not None:  # with no answer, the workings (traffic, data) follow on page one
+            pdf.add_page()
+        _workings(pdf, result, data_note, info, top, size)
+        if pdf.page_no() <= 2:
+            break
     if scenarios:
         pdf.add_page(orientation="landscape" if len(scenarios) > 3 else "portrait")
         _scenarios(pdf, scenarios)
@@ -312,39 +316,40 @@ def _png(chart: object, scale: float = 3) -> tuple[bytes, float]:
 
 # --- page two: the workings --------------------------------------------------------------------------------------------
 
-def _workings(pdf: _Quote, result: Sizing, data_note: str | DataNote, info: QuoteInfo, top: int) -> None:
+def _workings(pdf: _Quote, result: Sizing, data_note: str | DataNote, info: QuoteInfo, top: int,
+              size: float = WORKINGS_SIZES[0]) -> None:
     if result.best is not None:
-        _cost(pdf, result, top)
+        _cost(pdf, result, top, size)
     _heading(pdf, "Traffic, step by step")
     for line in document.traffic_lines(result):
-        _bullet(pdf, line)
+        _bullet(pdf, line, size)
     q = result.query
-    _bullet(pdf, f"requests of {q.isl:,} input and {q.osl:,} output tokens, {q.limits.describe()}")
+    _bullet(pdf, f"requests of {q.isl:,} input and {q.osl:,} output tokens, {q.limits.describe()}", size)
     _heading(pdf, "Data used")
     for line in document.data_lines(result, data_note):
-        _bullet(pdf, line)
+        _bullet(pdf, line, size)
     for note in result.frontier.notes:
-        _bullet(pdf, f"Note: {note}.")
+        _bullet(pdf, f"Note: {note}.", size)
     _heading(pdf, "Method")
-    _paragraph(pdf, " ".join(document.method_lines(result)), size=8.5)
+    _paragraph(pdf, " ".join(document.method_lines(result)), size=size)
     link = info.shown_link()
     if link:
-        pdf.set_font(FONT, "", 8.5)
+        pdf.set_font(FONT, "", size)
         pdf.set_text_color(*ACCENT)
         pdf.multi_cell(0, 4.2, printable(f"Open this scenario in the sizer: {link}"), link=link, align="L",
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*INK)
 
 
-def _cost(pdf: _Quote, result: Sizing, top: int) -> None:
+def _cost(pdf: _Quote, result: Sizing, top: int, size: float) -> None:
     _heading(pdf, "Cost of the chosen option, per year")
     for line in document.cost_lines(result):
-        _bullet(pdf, line)
+        _bullet(pdf, line, size)
     prices = pd.DataFrame(document.price_rows(result, top), columns=["item", "value", "source", "as_of"])
     if len(prices):
         _heading(pdf, "Prices used, with their source and date")
         prices.columns = ["Price or fact", "Value", "Source", "As of"]
-        _table(pdf, prices, (43, 19, 103, 15), ("LEFT", "RIGHT", "LEFT", "LEFT"), size=7)
+        _table(pdf, prices, (43, 19, 103, 15), ("LEFT", "RIGHT", "LEFT", "LEFT"), size=size - 1.5)
 
 
 def _bullet(pdf: _Quote, text: str, size: float = 8.5) -> None:

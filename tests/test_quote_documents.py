@@ -60,6 +60,16 @@ def _pdf_text(data: bytes) -> tuple[str, int]:
 
 # --- the PDF ---------------------------------------------------------------------------------------------------------
 
+def test_longer_workings_stay_on_two_pages(nim_table):
+    """Uploads and a public link add lines to page two (a workshop's nim.csv on top of the embedded data): the type
+    of the workings gets smaller rather than three lines spilling onto a third page."""
+    result = _course(nim_table)
+    note = DataNote(files=("modeled_default.csv", "nim.csv"), uploads=("nim.csv",))
+    info = QuoteInfo("ACME call centre", "Jane Doe", DATE, "https://sizer.example.com/?ttft=300&gpus=H100+SXM")
+    text, pages = _pdf_text(quote_pdf(result, note, info, nim_table))
+    assert pages == 2 and "page 2 of 2" in text and "Method" in text and "Uploaded: nim.csv" in text
+
+
 def test_course_pdf_holds_the_answer_range_prices_and_data_source(nim_table):
     result = _course(nim_table)
     pdf = quote_pdf(result, DataNote(files=("nim.csv",)), INFO, nim_table)
