@@ -133,7 +133,11 @@ def test_input_change_updates_answer_and_url(server, page):
     thumb = page.locator(".st-key-ttft input[type='range']")
     thumb.focus()
     thumb.press("Home")  # the slider's first step: off, so the limit is end-to-end or none
+    expect(thumb).to_have_attribute("aria-valuetext", "off")
+    wait_for_app(page)  # a key pressed while the page reruns can be lost: the next one waits
+    thumb.focus()
     thumb.press("ArrowRight")  # 50 ms
+    expect(thumb).to_have_attribute("aria-valuetext", "50")
     wait_for_app(page)
     expect(page).to_have_url(re.compile(r"ttft=50(&|$)"))
     assert _servers_exact(page) != before
