@@ -33,7 +33,7 @@ def _highlight(frame: pd.DataFrame, differs: pd.Series) -> pd.DataFrame:
 
 
 if not items:
-    st.info("No scenario saved yet. Save the scenario with “Save this scenario” below (or on the Answer page), change "
+    st.info("No scenario saved yet. Save the scenario with “Save this scenario” above (or on the Answer page), change "
             "an input (the GPUs, the TTFT limit, calls per year), and save again to see them side by side.",
             icon=":material/compare_arrows:")
 else:
