@@ -10,6 +10,7 @@ import pandas as pd
 
 from core import document, planning
 from core.errors import SizerError
+from core.inputs import finite_or_none
 from core.sizing import Sizing
 from core.words import usd
 
@@ -98,9 +99,9 @@ def _servers(best: pd.Series) -> str:
 
 
 def _float(value: object) -> float | None:
-    return document.finite(value)
+    return finite_or_none(value)
 
 
 def _int(value: object) -> int | None:
-    number = document.finite(value)
+    number = finite_or_none(value)
     return None if number is None else int(number)

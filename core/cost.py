@@ -22,6 +22,7 @@ import pandas as pd
 
 from core import catalog
 from core.errors import SizerError
+from core.inputs import finite_or_none
 from core.names import normalise
 from core.sizing import EPS
 from core.traffic import SECONDS_PER_YEAR, Traffic, TrafficInputs
@@ -611,7 +612,7 @@ def cost_records(options: pd.DataFrame) -> list[dict[str, object]]:
             elif col == "api_offering":
                 rec[key] = value if isinstance(value, str) else None
             else:
-                number = _clean(value)
+                number = finite_or_none(value)
                 rec[key] = int(number) if col == "racks" and number is not None else number
         records.append(rec)
     return records
@@ -770,13 +771,6 @@ def _calls(x: float) -> str:
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
-
-def _clean(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def describe(settings: CostSettings) -> str:

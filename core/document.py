@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import math
 import os
 import unicodedata
 from dataclasses import dataclass, replace
@@ -14,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 
 from core import cost
-from core.inputs import InputError
+from core.inputs import InputError, finite_or_none
 from core.sizing import Sizing
 from core.words import count, latency, spelled, usd
 
@@ -181,21 +180,14 @@ def options_table(result: Sizing, top: int | None = TOP_OPTIONS) -> pd.DataFrame
         rows.append((str(i), configuration(r), _load(float(r["load"])), latency(float(r[f"ttft_ms_{stat}"]), modeled),
                      latency(float(r[f"e2e_ms_{stat}"]), modeled), f"{pps:,.3g}" if modeled else f"{pps:,.2f}",
                      f"{float(r['servers_exact']):,.2f}", f"{int(r['servers_packed']):,}", range_text(r),
-                     f"{int(r['gpus']):,}", usd(finite(r.get("onprem_usd_per_year"))),
-                     usd(finite(r.get("cloud_usd_per_year"))), POINT_WORDS.get(str(r["point"]), str(r["point"]))))
+                     f"{int(r['gpus']):,}", usd(finite_or_none(r.get("onprem_usd_per_year"))),
+                     usd(finite_or_none(r.get("cloud_usd_per_year"))), POINT_WORDS.get(str(r["point"]), str(r["point"]))))
     return pd.DataFrame(rows, columns=[h.format(stat=stat) for h in OPTION_HEADERS])
 
 
 def _load(load: float) -> str:
     return f"{load:,.0f}" if abs(load - round(load)) < 1e-9 else f"{load:,.1f}"
 
-
-def finite(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 # --- cost ------------------------------------------------------------------------------------------------------------

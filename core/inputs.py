@@ -45,6 +45,15 @@ class InputError(SizerError):
         return template.replace("{name}", joined)  # not str.format: values in the problem may hold braces
 
 
+def finite_or_none(value: object) -> float | None:
+    """A number a document or table can print, or None for text, None, NaN and infinities (a missing figure)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def show(value: object) -> str:
     """A value as a person writes it: 1e+308, -1, 0.5, 'abc'."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -13,6 +13,7 @@ from scipy import special, stats
 
 from core.errors import SizerError
 from core.frontier import Frontier, Query, search
+from core.inputs import finite_or_none
 from core.sizing import EPS, HOURS_PER_MONTH, Sizing, size_points
 from core.traffic import SECONDS_PER_YEAR, Traffic, TrafficInputs
 
@@ -313,9 +314,9 @@ def option_fields(result: Sizing, row: pd.Series) -> dict[str, object]:
     years = growth[growth["option"] == row.name] if growth is not None and len(growth) else None
     return {
         "servers_low": _whole_or_none(row.get("servers_low")), "servers_high": _whole_or_none(row.get("servers_high")),
-        "servers_exact_low": _float_or_none(row.get("servers_exact_low")),
-        "servers_exact_high": _float_or_none(row.get("servers_exact_high")),
-        "utilisation": _float_or_none(row.get("utilisation")), "p_wait": _float_or_none(row.get("p_wait")),
+        "servers_exact_low": finite_or_none(row.get("servers_exact_low")),
+        "servers_exact_high": finite_or_none(row.get("servers_exact_high")),
+        "utilisation": finite_or_none(row.get("utilisation")), "p_wait": finite_or_none(row.get("p_wait")),
         "spread": row.get("spread") if isinstance(row.get("spread"), list) else [],
         "data_edge": bool(row.get("data_edge", False)),
         "notes": list(row.get("range_notes")) if isinstance(row.get("range_notes"), list) else [],
@@ -388,14 +389,7 @@ def _years(frame: pd.DataFrame) -> list[dict[str, object]]:
              "servers_with_spares": int(r.servers_with_spares)} for r in frame.itertuples()]
 
 
-def _float_or_none(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
 
 def _whole_or_none(value: object) -> int | None:
-    number = _float_or_none(value)
+    number = finite_or_none(value)
     return None if number is None else int(number)

@@ -11,6 +11,7 @@ import pandas as pd
 from core import document, planning
 from core.document import QuoteInfo
 from core.exports import csv_text, safe_text
+from core.inputs import finite_or_none
 from core.sizing import Sizing
 from core.words import count, latency, spelled
 
@@ -48,12 +49,12 @@ def options_records(result: Sizing) -> list[dict[str, object]]:
     for _, row in result.options.iterrows():
         records.append({
             "gpu": row.get("gpu_key", row["gpu"]), "tp": int(row["tp"]), "precision": row["precision"],
-            "concurrency": _clean(row["load"]), "ttft_ms": _clean(row[f"ttft_ms_{stat}"]),
-            "e2e_ms": _clean(row[f"e2e_ms_{stat}"]), "itl_ms": _clean(row[f"itl_ms_{stat}"]),
-            "prompts_per_s_per_server": _clean(row["prompts_per_s_per_server"]),
-            "servers_exact": _clean(row["servers_exact"]), "servers": int(row["servers"]),
+            "concurrency": finite_or_none(row["load"]), "ttft_ms": finite_or_none(row[f"ttft_ms_{stat}"]),
+            "e2e_ms": finite_or_none(row[f"e2e_ms_{stat}"]), "itl_ms": finite_or_none(row[f"itl_ms_{stat}"]),
+            "prompts_per_s_per_server": finite_or_none(row["prompts_per_s_per_server"]),
+            "servers_exact": finite_or_none(row["servers_exact"]), "servers": int(row["servers"]),
             "servers_packed": int(row["servers_packed"]), "instances": int(row["instances"]),
-            "gpus": int(row["gpus"]), "usd_per_month": _clean(row["usd_per_month"]), "point": row["point"],
+            "gpus": int(row["gpus"]), "usd_per_month": finite_or_none(row["usd_per_month"]), "point": row["point"],
             "provenance": row["provenance"], "gpu_in_data": row["gpu"], "source": row.get("source"),
             **planning.option_fields(result, row),
         })
@@ -209,7 +210,3 @@ def _grid(result: Sizing) -> str:
         parts.append("modeled points solved to the limit by the performance model")
     return "; ".join(parts)
 
-
-def _clean(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else None

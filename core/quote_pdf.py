@@ -22,6 +22,7 @@ from core import compare, document
 from core.document import QuoteInfo
 from core.exports import neutralise
 from core.frontier import select
+from core.inputs import finite_or_none
 from core.quote import DataNote, details, headline
 from core.sizing import Sizing
 from core.words import count
@@ -176,7 +177,7 @@ def _key_figures(pdf: _Quote, result: Sizing) -> None:
                ("Servers, exact", f"{float(best['servers_exact']):,.2f}", "the course's formula"),
                ("GPUs", f"{int(best['gpus']):,}", count(int(best["instances"]), "copy", "copies"))]
     for basis, label in (("onprem", "On-prem"), ("cloud", "Cloud"), ("api", "API")):
-        value = document.finite(best.get(f"{basis}_usd_per_year"))
+        value = finite_or_none(best.get(f"{basis}_usd_per_year"))
         if value is not None:
             figures.append((label, document.usd(value), "a year"))
     width = pdf.epw / len(figures)

@@ -18,6 +18,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from core import compare, cost, document
 from core.document import QuoteInfo
 from core.exports import neutralise
+from core.inputs import finite_or_none
 from core.quote import DataNote, headline
 from core.sizing import EPS, Sizing
 from core.traffic import SECONDS_PER_YEAR
@@ -249,7 +250,7 @@ def _assumptions(a: _Assumptions, result: Sizing, info: QuoteInfo) -> None:
             a.value(name, f"API {document.PRICE_NAMES[key]}", figure.value, money_format(float(figure.value)),  # type: ignore[arg-type]
                     "per million tokens", figure.source, figure.as_of)
         if t.inputs is not None:
-            api = document.finite(result.best.get("api_usd_per_year")) if result.best is not None else None
+            api = finite_or_none(result.best.get("api_usd_per_year")) if result.best is not None else None
             a.formula("api_usd_per_year", "API cost per year", "=requests_per_year*(isl*api_usd_per_m_input"
                       "+osl*api_usd_per_m_output)/1000000", api or 0.0, "$#,##0", "a year",
                       "requests × (input tokens × price + output tokens × price) ÷ 1M")
@@ -320,7 +321,7 @@ def _options(book: xlsxwriter.Workbook, f: _Formats, result: Sizing, options: pd
         text("point", document.POINT_WORDS.get(str(row["point"]), str(row["point"])))
         text("source", row.get("source", ""))
         for key, column in (("ttft", "ttft_ms"), ("e2e", "e2e_ms"), ("itl", "itl_ms")):
-            value = document.finite(row[f"{column}_{stat}"])
+            value = finite_or_none(row[f"{column}_{stat}"])
             if value is None:
                 ws.write_string(r, col[key], "n/a")
             else:  # as precisely as the data supports: an estimate to two significant figures (core.words.latency)
@@ -344,7 +345,7 @@ def _options(book: xlsxwriter.Workbook, f: _Formats, result: Sizing, options: pd
             int(row["servers_packed"]), "#,##0")
         put("spares", f"={ref('servers')}+spares", int(row.get("servers_with_spares", row["servers"])), "#,##0")
         for key, column in (("low", "servers_low"), ("high", "servers_high")):
-            value = document.finite(row.get(column))
+            value = finite_or_none(row.get(column))
             if value is None:
                 ws.write_string(r, col[key], "–")
             else:
@@ -389,7 +390,7 @@ def _options(book: xlsxwriter.Workbook, f: _Formats, result: Sizing, options: pd
 def _cost_cell(ws: object, f: _Formats, r: int, c: int, formula: str, cached: object, missing: str,
                number: str = "$#,##0") -> None:
     """A cost formula, or n/a with the reason where the engine had no price for it."""
-    value = document.finite(cached)
+    value = finite_or_none(cached)
     if value is None or not formula:
         reason = f"n/a: {missing}" if missing else "n/a"
         ws.write_string(r, c, neutralise(reason))  # type: ignore[attr-defined]
@@ -420,7 +421,7 @@ def _answer(a: _Assumptions, result: Sizing, cells: dict[str, str]) -> None:
             ("onprem_1k", "On-prem $ per 1,000 prompts", "onprem_usd_per_1k_prompts", "$#,##0.00", "per 1,000 prompts"),
             ("cloud_1k", "Cloud $ per 1,000 prompts", "cloud_usd_per_1k_prompts", "$#,##0.00", "per 1,000 prompts"),
             ("api_1k", "API $ per 1,000 prompts", "api_usd_per_1k_prompts", "$#,##0.00", "per 1,000 prompts")):
-        value = document.finite(best.get(column))
+        value = finite_or_none(best.get(column))
         if value is None:
             a.text(label, "n/a")
             continue

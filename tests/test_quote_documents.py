@@ -24,6 +24,7 @@ from core import charts, compare, cost, document
 from core.document import QuoteInfo, public_link
 from core.exports import neutralise
 from core.frontier import Limits, Query
+from core.inputs import finite_or_none
 from core.planning import Plan
 from core.quote import DataNote, headline, quote_text
 from core.quote_pdf import printable, quote_pdf
@@ -177,7 +178,7 @@ CHECKED = {"Servers (exact)": "servers_exact", "Servers": "servers", "Copies of 
 def _assert_options_match(book: _Evaluated, options: pd.DataFrame) -> None:
     for i, (_, row) in enumerate(options.iterrows()):
         for header, column in CHECKED.items():
-            want = document.finite(row[column])
+            want = finite_or_none(row[column])
             if want is None:
                 continue
             assert book.is_formula(i, header), (i, header)
