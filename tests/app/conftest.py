@@ -65,6 +65,16 @@ def upload(at: AppTest, name: str, data: bytes, **labels) -> AppTest:
     return at
 
 
+def opened(params: dict[str, str | list[str]], page: str | None = None) -> AppTest:
+    """A first visit by a link (to a page: a deep link, its url path being the file stem)."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
 def start(page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()

@@ -14,18 +14,10 @@ from core.frontier import Limits, Query
 from core.sizing import size
 from core.table import DEFAULT_BENCHMARK_DIR, load_paths
 from core.traffic import TrafficInputs, derive
-from tests.app.conftest import APP, metric, no_errors, plain, start, texts
+from tests.app.conftest import metric, no_errors, opened, plain, start, texts
 
 COURSE_PEAK = derive(TrafficInputs()).peak_req_per_s  # 30 M calls × 10 min × 1 × 3 ÷ 31,536,000 s × 7 = 199.77 req/s
 
-
-def _opened(params: dict[str, str], page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if page:
-        at.switch_page(page)
-    return at.run()
 
 
 def _erlang_c(servers: int, offered: float) -> float:
@@ -86,7 +78,7 @@ def test_traffic_sliders_show_thousands_and_move_the_answer(default_data):
 def test_burst_step_in_the_traffic_derivation(default_data):
     """200 req/s at peak, 99 % of 1-second windows: the Poisson 99th percentile of 200 is 234 (normal approximation
     200 + 2.326·√200 + 0.5 = 233.4, rounded up); over 10-second windows, 2,105 of λ = 2,000 → 210.5 req/s."""
-    at = _opened({"peak_direct": "true", "peak_rps": "200", "burst": "99"}, "pages/traffic.py")
+    at = opened({"peak_direct": "true", "peak_rps": "200", "burst": "99"}, "pages/traffic.py")
     no_errors(at)
     assert not at.toast, [t.value for t in at.toast]
     assert metric(at, "Sized for") == "234.0 req/s"
@@ -180,7 +172,7 @@ def test_slider_values_round_trip_through_a_link(default_data):
     params = {"ttft": "500", "itl": "50", "calls": "60000000", "minutes": "7.5", "burst": "99.9",
               "burst_window": "10", "p_wait": "2", "pf_spread": "20", "min_spread": "10", "spares": "1",
               "growth": "25", "years": "5"}
-    at = _opened(params)
+    at = opened(params)
     no_errors(at)
     assert not at.toast, [t.value for t in at.toast]
     shown = {key: at.select_slider(key=key).format_func(at.select_slider(key=key).value)
@@ -195,7 +187,7 @@ def test_slider_values_round_trip_through_a_link(default_data):
 
 def test_a_link_value_between_steps_snaps_and_says_so(default_data):
     """An old link's ttft=320 (from the number-box days) is read as the nearest step, 300, and said."""
-    at = _opened({"ttft": "320", "burst_window": "7", "burst": "42"})
+    at = opened({"ttft": "320", "burst_window": "7", "burst": "42"})
     no_errors(at)
     assert at.select_slider(key="ttft").value == 300.0 and at.select_slider(key="burst_window").value == 10.0
     assert at.select_slider(key="burst").value == 95.0

@@ -7,21 +7,10 @@ import re
 import tomllib
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.importers import SUFFIXES
 from core.table import PROJECT_DIR
-from tests.app.conftest import APP, benchmark_csv, metric, no_errors, plain, start, upload
-
-
-def _opened(params: dict[str, str | list[str]], page: str | None = None) -> AppTest:
-    """A first visit by a link (to a page: a deep link, its url path being the file stem)."""
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if page:
-        at.switch_page(page)
-    return at.run()
+from tests.app.conftest import benchmark_csv, metric, no_errors, opened, plain, start, upload
 
 
 @pytest.mark.parametrize("params,named", [
@@ -40,7 +29,7 @@ def _opened(params: dict[str, str | list[str]], page: str | None = None) -> AppT
 ])
 def test_an_unusable_link_value_is_said(default_data, params, named):
     """Issue 8: ?ttft=abc, ?ttft=-1, ?lengths=999999/1 were silently replaced by defaults."""
-    at = _opened(params)
+    at = opened(params)
     no_errors(at)
     toasts = [plain(t.value) for t in at.toast]
     assert any(named in t and "not a valid" in t for t in toasts), toasts
@@ -53,17 +42,17 @@ def test_an_unusable_link_value_is_said(default_data, params, named):
 @pytest.mark.parametrize("params", [{"ttft": "300"}, {"ttft": "500"}, {"lengths": "2000/200"},
                                     {"gpus": ["H100 SXM"]}, {"interpolate": "true"}, {"peak_direct": "True"}])
 def test_a_usable_link_value_is_taken_silently(default_data, params):
-    at = _opened(params)
+    at = opened(params)
     no_errors(at)
     assert not at.toast, [t.value for t in at.toast]
 
 
 def test_link_values_of_a_page_are_checked_on_that_page(default_data):
-    at = _opened({"view": "1×TP2 against 2×TP1"}, "pages/frontier.py")
+    at = opened({"view": "1×TP2 against 2×TP1"}, "pages/frontier.py")
     assert not at.toast and at.segmented_control(key="view").value == "tp"
-    at = _opened({"view": "sideways"}, "pages/frontier.py")
+    at = opened({"view": "sideways"}, "pages/frontier.py")
     assert any("view=sideways" in plain(t.value) and "using Your scenario instead" in plain(t.value) for t in at.toast)
-    at = _opened({"wi_isl": "0"}, "pages/what-if.py")
+    at = opened({"wi_isl": "0"}, "pages/what-if.py")
     assert any("wi_isl=0" in plain(t.value) for t in at.toast)
 
 
@@ -139,7 +128,7 @@ def test_an_upload_that_crashes_the_importer_is_a_message(default_data, monkeypa
 
 
 def test_a_replaced_link_value_is_said_as_people_write_it(default_data):
-    at = _opened({"calls": "-5"})
+    at = opened({"calls": "-5"})
     no_errors(at)
     toasts = [plain(t.value) for t in at.toast]
     assert any("calls=-5" in t and "using 30,000,000 instead" in t for t in toasts), toasts
