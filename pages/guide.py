@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import planning
+from core import document, planning
 from core.traffic import TrafficInputs, derive
 from ui import data, nav, scenario, view
 from ui.text import md, plural
@@ -80,7 +80,7 @@ the traffic, in the Traffic page's body there), and every one travels in the pag
   (costs are for the sized count).
 - **Growth.** With a growth rate and a horizon (say 25 % a year for 3 years), each year's peak is today's × 1.25 to
   the power of the year, and the Answer page shows the servers for each year, as a table and a chart.
-- **The inverse question.** "I have 4 servers" (or "$100,000 a month", at the catalog's rental prices): the Sizing
+- **The inverse question.** "I have 4 servers" (or "$100,000 a month", rented in the cloud at the Cost page's prices): the Sizing
   page shows, per configuration, the peak it carries within your limits and headroom (after spares and the burst
   allowance) and, through your call assumptions, the calls a year that peak means. It is the sizing read backwards:
   the servers the sizing asks for always carry at least the traffic they were sized for.
@@ -99,7 +99,7 @@ if not view.problems(sc):
         likely = planning.likely(b)
         plan = result.plan or planning.Plan()
         per_server = f"{b['prompts_per_s_per_server']:,.2f} prompts/s per server"
-        at = (f"({md(b['gpu'])}, TP{int(b['tp'])}, {md(b['precision'])} at concurrency {b['load']:.3g})")
+        at = (f"({md(document.gpu_name(b))}, TP{int(b['tp'])}, {md(b['precision'])} at concurrency {b['load']:.3g})")
         if plan.p_wait is not None:
             formula = (f"{what} {rate:,.1f} req/s at {b['req_per_s']:,.3f} req/s per instance {at}, with P(wait) ≤ "
                        f"{plan.p_wait * 100:g} %: Erlang C asks for {plural(int(b['instances']), 'instance')} of "

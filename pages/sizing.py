@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import charts
+from core import charts, document
 from core.frontier import Query
 from core.planning import Plan
 from core.sizing import servers_by_limit
@@ -54,7 +54,7 @@ with right:
     if result is not None and result.best is not None:
         st.metric("Best", plural(int(result.best["servers"]), "server"),
                   help="Rank: whole servers, then exact, then GPUs")
-        st.caption(f"{result.best['servers_exact']:.2f} servers exactly: {md(result.best['gpu'])} · "
+        st.caption(f"{result.best['servers_exact']:.2f} servers exactly: {md(document.gpu_name(result.best))} · "
                    f"TP{int(result.best['tp'])} · {md(result.best['precision'])} at concurrency "
                    f"{result.best['load']:.3g}")
         planning.range_line(result.best, "The Answer page says how sure, and why.")

@@ -4,6 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core import document
 from ui import data, nav, planning, scenario, view
 from ui.text import md, plural
 
@@ -43,5 +44,5 @@ with right:
             result = view.sizing(data.current(), sc) if sc.query is not None else None
             if result is not None and result.best is not None:
                 st.success(f"At this load, with your latency limit: **{plural(int(result.best['servers']), 'server')}** "
-                           f"({result.best['servers_exact']:.2f} exactly) of {md(result.best['gpu'])}. Details on the "
+                           f"({result.best['servers_exact']:.2f} exactly) of {md(document.gpu_name(result.best))}. Details on the "
                            "Answer and Sizing pages.", icon=":material/dns:")

@@ -13,7 +13,7 @@ from core.sizing import size_points
 from core.table import add_derived, add_keys
 from ui import cost as costs
 from ui import data, links, nav, scenario, view
-from ui.text import md, sentence
+from ui.text import md, plural, sentence
 
 
 def _solved(frame: pd.DataFrame, query: Query | None) -> tuple[Frontier | None, str | None]:
@@ -56,7 +56,7 @@ for gpu_name in gpu_names:
             except SizerError as exc:
                 refused.append(f"{gpu_name} · TP{tp} · {precision}: {exc}")
 if refused:
-    with st.expander(f"{len(refused)} combination(s) not modeled, and why"):
+    with st.expander(f"{plural(len(refused), 'combination')} not modeled, and why"):
         st.markdown("\n".join(f"- {md(r)}" for r in refused))
 if not frames:
     st.warning("Nothing to draw: pick at least one GPU, TP and precision that can run this model.",

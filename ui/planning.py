@@ -45,7 +45,9 @@ CAPACITY_COLUMNS = {
     "servers": st.column_config.NumberColumn("Servers"),
     "usable_servers": st.column_config.NumberColumn("Serving", help="Servers less the spares"),
     "instances": st.column_config.NumberColumn("Instances"),
-    "usd_per_month": st.column_config.NumberColumn("USD / month", format="$%,.0f"),
+    "usd_per_month": st.column_config.NumberColumn(
+        "USD / month", format="$%,.0f", help="Cloud rental of these servers: 8 GPUs × the cloud price per GPU-hour of "
+                                             "your cost settings (Cost page) × 730 h"),
     "provenance": st.column_config.TextColumn("Source"),
 }
 HAVE = {"servers": "Servers", "budget": "USD / month"}
@@ -272,7 +274,8 @@ def capacity_section(data: Data, sc: Scenario) -> None:
         if have == "budget":
             usd = st.number_input("USD per month", min_value=0.0, value=100_000.0, step=10_000.0, format="%.0f",
                                   key="have_usd", bind="query-params",
-                                  help="At the catalog's rental prices (Data page): whole 8-GPU servers it pays for")
+                                  help="Renting whole 8-GPU servers at the cloud price per GPU-hour of your cost settings "
+                                       "(Cost page: its source and date, on-demand or reserved)")
             servers = None
         else:
             servers = int(st.number_input("Servers (8 GPUs each)", min_value=0, value=4, step=1, key="have_servers",

@@ -28,7 +28,7 @@ from core.quote import DataNote, quote_text, to_csv_text, to_json_text
 from core.sizing import Sizing
 from ui import data, links, scenarios, view
 from ui.data import Data
-from ui.text import md
+from ui.text import md, plural
 
 LOG = logging.getLogger(__name__)
 PUBLIC_URL_SECRET = "public_url"  # .streamlit/secrets.toml (Community Cloud: the app's Secrets); else $SIZER_PUBLIC_URL
@@ -186,7 +186,7 @@ def documents(loaded: Data, result: Sizing, stale: bool = False) -> None:
         fields()
         items = scenarios.saved()
         with_saved = bool(items) and st.toggle(
-            f"Add the {len(items)} saved scenario{'s' if len(items) > 1 else ''} side by side (a page of the PDF, a "
+            f"Add the {plural(len(items), 'saved scenario')} side by side (a page of the PDF, a "
             "sheet of the workbook)", value=True, key=WITH_SCENARIOS, persist_state="session")
         build = builders(result, loaded, info, items if with_saved else [])
         stem, held = file_stem(info), info is None or stale
@@ -234,7 +234,7 @@ def documents(loaded: Data, result: Sizing, stale: bool = False) -> None:
         scenarios.save_control(loaded)
         count = len(scenarios.saved())
         if count:
-            st.page_link("pages/compare.py", label=f"Compare the {count} saved scenario{'s' if count > 1 else ''}",
+            st.page_link("pages/compare.py", label=f"Compare the {plural(count, 'saved scenario')}",
                          icon=":material/compare_arrows:")
 
 

@@ -135,17 +135,6 @@ def dropped_beside(data: Data, best: pd.Series) -> None:
     st.page_link("pages/data.py", label="The validation report on the Data page", icon=":material/database:")
 
 
-def data_note(data: Data) -> str:
-    """Which data the numbers came from, for the quote and beside the share link (plain text)."""
-    files = f"{len(data.files)} file(s): {', '.join(data.files)}"
-    if not data.uploads:
-        return f"the embedded data ({files}); data fingerprint {data.fingerprint}"
-    base = "plus the embedded data" if data.embedded else "alone (the embedded data switched off)"
-    return (f"uploaded files {', '.join(data.uploads)} {base}; data fingerprint {data.fingerprint}. The scenario "
-            "link does not carry the files: the recipient must load the same files on the Data page (or the "
-            "combined table sent with this quote, with the embedded data switched off) to get these numbers")
-
-
 def provenance_caption(options: pd.DataFrame) -> None:
     kinds = set(options["provenance"]) if not options.empty else set()
     if "modeled" in kinds:
