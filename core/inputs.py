@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import numpy as np
+
 from core.errors import SizerError
 
 # The words the app (and str() of an error) uses; the CLI passes its flags instead.
@@ -43,6 +45,18 @@ class InputError(SizerError):
         joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {self.joiner} {names[-1]}"
         template = self.problem if "{name}" in self.problem else "{name} " + self.problem
         return template.replace("{name}", joined)  # not str.format: values in the problem may hold braces
+
+
+MAX_COUNT = 2.0**53  # beyond this a float no longer holds every whole number: a count could be off without a sign
+
+
+def countable(what: str, counts: object) -> None:
+    """Counts (servers, copies) must be finite and below MAX_COUNT, so that a whole number cast from them is exact:
+    only absurd inputs (a growth compounding for decades, a budget of 1e30 USD) break that."""
+    values = np.asarray(counts, dtype="float64")
+    if not np.all(np.isfinite(values) & (values < MAX_COUNT)):
+        raise SizerError(f"{what} would exceed {amount(MAX_COUNT)}, more than can be counted exactly: check the "
+                         "inputs for a value far out of range")
 
 
 def finite_or_none(value: object) -> float | None:

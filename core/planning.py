@@ -13,7 +13,7 @@ from scipy import special, stats
 
 from core.errors import SizerError
 from core.frontier import Frontier, Query, search
-from core.inputs import finite_or_none
+from core.inputs import countable, finite_or_none
 from core.sizing import EPS, HOURS_PER_MONTH, Sizing, size_points
 from core.traffic import SECONDS_PER_YEAR, Traffic, TrafficInputs
 
@@ -143,6 +143,7 @@ def instances_for_p_wait(offered_erlangs: np.ndarray | float, p_wait: float) -> 
     a = np.atleast_1d(np.asarray(offered_erlangs, dtype="float64"))
     if not np.all(np.isfinite(a) & (a >= 0)):
         raise SizerError("the offered load (req/s ÷ req/s per instance) must be a finite number, 0 or more")
+    countable("the instances this load needs", a * 4)  # (the bisection's bracket reaches about 4 × the load)
     lo = np.floor(a)  # C(lo) = 1 > p_wait: lo never suffices
     hi = np.maximum(np.ceil(a + np.sqrt(a)), lo + 1)
     while (short := erlang_c(hi, a) > p_wait).any():
@@ -218,6 +219,7 @@ def by_year(options: pd.DataFrame, peak_req_per_s: float, utilisation: float, pl
         peak = peak_req_per_s * (1 + plan.growth_per_year) ** year
         rate = float(burst_rate(peak, plan.burst))
         exact = exact_servers(options, rate, utilisation, plan.p_wait)
+        countable(f"the servers for year {year}'s traffic", exact)
         whole = np.ceil(exact - EPS).astype("int64")
         rows.append(pd.DataFrame({"option": np.arange(len(options)), "year": year, "peak_rps": peak,
                                   "design_rps": rate, "servers_exact": exact, "servers": whole,
@@ -271,6 +273,7 @@ def capacity(table: pd.DataFrame, query: Query, *, servers: int | None = None, u
                       for g in pd.unique(out.loc[unpriced, "gpu"])]
             out, owned, node, gpi, price = (out[~unpriced].reset_index(drop=True), owned[~unpriced], node[~unpriced],
                                             gpi[~unpriced], price[~unpriced])
+    countable("the servers this budget buys", owned)
     usable = np.maximum(owned - plan.spares, 0)
     per_server = np.floor(node / gpi)
     instances = np.where(per_server >= 1, usable * per_server, np.floor(usable * node / gpi + EPS))

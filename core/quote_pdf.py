@@ -20,6 +20,7 @@ from fpdf.enums import TableCellFillMode, XPos, YPos
 
 from core import compare, document
 from core.document import QuoteInfo
+from core.errors import SizerError
 from core.exports import neutralise
 from core.frontier import select
 from core.inputs import finite_or_none
@@ -93,14 +94,15 @@ def quote_pdf(result: Sizing, data_note: str | DataNote, info: QuoteInfo | None 
     """The quote as PDF bytes. `table` (the data sized on) draws the frontier chart; `scenarios` (name, Sizing or why
     not) adds a page comparing them side by side."""
     if paper not in PAPERS:
-        raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
+        raise SizerError(f"paper must be one of {', '.join(PAPERS)}")
     info = (info or QuoteInfo()).checked()
     result = document.costed(result)
     scenarios = compare.check(scenarios)
+    png = frontier_png(result, table, top) if table is not None and result.best is not None else None  # once
     for size in WORKINGS_SIZES:  # the workings fit on page two: smaller type rather than a page for a few lines
         pdf = _Quote(paper, "LLM inference sizing quote", document.today(info))
         pdf.add_page()
-        _front(pdf, result, info, table, top)
+        _front(pdf, result, info, png, top)
         if result.best is not None:  # with no answer, the workings (traffic, data) follow on page one
             pdf.add_page()
         _workings(pdf, result, data_note, info, top, size)
@@ -114,7 +116,7 @@ def quote_pdf(result: Sizing, data_note: str | DataNote, info: QuoteInfo | None 
 
 # --- page one: the answer --------------------------------------------------------------------------------------------
 
-def _front(pdf: _Quote, result: Sizing, info: QuoteInfo, table: pd.DataFrame | None, top: int) -> None:
+def _front(pdf: _Quote, result: Sizing, info: QuoteInfo, png: tuple[bytes, float] | None, top: int) -> None:
     pdf.set_text_color(*INK)
     pdf.set_font(FONT, "B", 19)
     pdf.cell(0, 9, pdf.quote_title, new_x=XPos.LMARGIN, new_y=YPos.TOP)
@@ -138,20 +140,18 @@ def _front(pdf: _Quote, result: Sizing, info: QuoteInfo, table: pd.DataFrame | N
     _paragraph(pdf, details(result), size=8.5, colour=MUTED)
     _heading(pdf, "Top options, best first")
     _options(pdf, result, top)
-    if table is not None:
-        png = frontier_png(result, table, top)
-        if png is not None:
-            _heading(pdf, "Where the answer sits on the benchmark curves")
-            room = pdf.h - pdf.b_margin - pdf.get_y() - 9  # the caption's two lines
-            width = pdf.epw
-            height = width * png[1]
-            if height > room:
-                width, height = room / png[1], room
-            pdf.image(io.BytesIO(png[0]), x=pdf.l_margin + (pdf.epw - width) / 2, w=width, h=height)
-            _paragraph(pdf, f"Each line is one configuration of the top options, each point one concurrency (lowest "
-                            f"at the left). The dashed red line is the limit ({result.query.limits.describe()}), the "
-                            "shaded side meets it, and the diamond is the chosen operating point.", size=7.5,
-                       colour=MUTED)
+    if png is not None:
+        _heading(pdf, "Where the answer sits on the benchmark curves")
+        room = pdf.h - pdf.b_margin - pdf.get_y() - 9  # the caption's two lines
+        width = pdf.epw
+        height = width * png[1]
+        if height > room:
+            width, height = room / png[1], room
+        pdf.image(io.BytesIO(png[0]), x=pdf.l_margin + (pdf.epw - width) / 2, w=width, h=height)
+        _paragraph(pdf, f"Each line is one configuration of the top options, each point one concurrency (lowest "
+                        f"at the left). The dashed red line is the limit ({result.query.limits.describe()}), the "
+                        "shaded side meets it, and the diamond is the chosen operating point.", size=7.5,
+                   colour=MUTED)
 
 
 def _no_answer(result: Sizing) -> str:

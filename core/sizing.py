@@ -10,7 +10,7 @@ import pandas as pd
 
 from core.errors import SizerError
 from core.frontier import Frontier, Query, search, solve_ahead
-from core.inputs import InputError, amount, number, positive, show
+from core.inputs import MAX_COUNT, InputError, amount, number, positive, show
 from core.traffic import MAX_PEAK_REQ_PER_S, Traffic
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 HOURS_PER_MONTH = 730
 EPS = 1e-9  # keep 5.0000000001 from becoming 6 servers
 MIN_UTILISATION = 0.01  # planning at under 1 % of the benchmarked throughput is a typo, not headroom
-MAX_COUNT = 2.0**53  # beyond this a float no longer holds every whole number: a count could be off without a sign
 
 
 @dataclass

@@ -13,6 +13,7 @@ import pandas as pd
 from core import operating, perfmodel
 from core.errors import SizerError
 from core.frontier import Limits, Query, curve_configs, search
+from core.inputs import MAX_COUNT
 from core.planning import NEEDS_INPUTS, Design, Plan, burst_rate, exact_servers
 from core.sizing import EPS, Sizing
 from core.traffic import Traffic, TrafficInputs, derive
@@ -270,7 +271,7 @@ def _scaled(points: pd.DataFrame, factor: float | np.ndarray) -> pd.DataFrame:
 
 def whole(exact: np.ndarray) -> pd.arrays.IntegerArray:
     """Whole servers, rounded up as the course does; missing where the exact count is unbounded."""
-    return pd.array([math.ceil(v - EPS) if math.isfinite(v) else None for v in exact], dtype="Int64")
+    return pd.array([math.ceil(v - EPS) if math.isfinite(v) and v < MAX_COUNT else None for v in exact], dtype="Int64")
 
 
 def _finite(value: float) -> float | None:

@@ -150,6 +150,17 @@ def test_bad_plans_are_clear_errors(plan, utilisation, needle):
         size(TABLE, QUERY, derive(TrafficInputs()), utilisation=utilisation, plan=Plan(**plan))
 
 
+def test_counts_too_large_to_hold_exactly_are_clear_errors_not_hangs_or_wrapped_numbers():
+    """A P(wait) bisection over 1e17 instances never ended (its midpoint stopped moving past 2^53); growth compounding
+    for decades cast to int64 showed -9.2e18 servers; a budget of 1e30 USD overflowed the same way."""
+    with pytest.raises(SizerError, match="more than can be counted exactly"):
+        instances_for_p_wait(1e17, 0.05)
+    with pytest.raises(SizerError, match="year .*more than can be counted exactly"):
+        size(TABLE, QUERY, direct(1e9), plan=Plan(growth_per_year=10, years=30))
+    with pytest.raises(SizerError, match="budget buys .*more than can be counted exactly"):
+        capacity(TABLE, QUERY, usd_per_month=1e30, usd_per_gpu_hour={"H100 SXM": 4.25})
+
+
 def test_traffic_ranges_need_the_call_centre_assumptions():
     with pytest.raises(SizerError, match="call-centre assumptions"):
         size(TABLE, QUERY, direct(200.0), plan=Plan(peak_factor_range=(5, 9)))
