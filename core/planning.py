@@ -14,7 +14,7 @@ from scipy import special, stats
 from core.errors import SizerError
 from core.frontier import Frontier, Query, search
 from core.inputs import countable, finite_or_none
-from core.sizing import EPS, HOURS_PER_MONTH, Sizing, size_points
+from core.sizing import EPS, HOURS_PER_MONTH, Sizing, check_utilisation, size_points
 from core.traffic import SECONDS_PER_YEAR, Traffic, TrafficInputs
 
 BURST_PERCENTILES = (95.0, 99.0, 99.9)  # the choices the app offers; any 50 <= P < 100 is accepted
@@ -254,8 +254,7 @@ def capacity(table: pd.DataFrame, query: Query, *, servers: int | None = None, u
         raise SizerError(f"servers must be a whole number of at least 1; got {servers!r}")
     if usd_per_month is not None and not _number("monthly budget", usd_per_month) > 0:
         raise SizerError(f"monthly budget must be a positive number of USD; got {usd_per_month:g}")
-    if not (isinstance(utilisation, (int, float)) and 0 < utilisation <= 1):
-        raise SizerError(f"utilisation must be above 0 and at most 1 (100 %); got {utilisation!r}")
+    utilisation = check_utilisation(utilisation)  # the same range as size's, so the inverse answers what size asks
     if plan.p_wait is not None and utilisation != 1:
         raise SizerError("choose headroom either as a utilisation or as a P(wait) target, not both")
     frontier = search(table, query)
